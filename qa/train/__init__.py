@@ -1,0 +1,1 @@
+"""Training the project's own extractive reader (see `qa train-reader`)."""

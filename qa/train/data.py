@@ -1,0 +1,88 @@
+"""The reader's training mix, built only from data the project may train on.
+
+Held-out benchmarks never enter here: SQuAD v1.1 dev articles 32-47 (and the SQuAD
+v2.0 dev articles with the same titles) and QED dev. A small validation slice is cut
+from the training data itself (by paragraph, so no context is shared) for picking
+checkpoints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import replace
+from pathlib import Path
+
+from qa.squad import QAExample, article_titles, load_squad
+
+SQUAD_TRAIN_ARTICLES = range(0, 32)
+SQUAD_HELDOUT_ARTICLES = range(32, 48)
+
+
+def _paragraph_bucket(context: str, buckets: int = 1000) -> int:
+    return int(hashlib.sha1(context.encode("utf-8")).hexdigest()[:8], 16) % buckets
+
+
+def load_sources(data_dir: Path, sources: list[str]) -> list[QAExample]:
+    """Load the named training sources from ../shared/data-style layout."""
+    v1 = data_dir / "squad-v1.1-dev/dev-v1.1.json"
+    loaders = {
+        "squad_v1_train": lambda: load_squad(v1, SQUAD_TRAIN_ARTICLES),
+        "squad_v2_unanswerable": lambda: _squad_v2_train_unanswerable(data_dir, v1),
+        "squadshifts_new_wiki": lambda: load_squad(data_dir / "squadshifts/new_wiki_v1.0.json"),
+        "squadshifts_reddit": lambda: load_squad(data_dir / "squadshifts/reddit_v1.0.json"),
+        "squadshifts_amazon": lambda: load_squad(data_dir / "squadshifts/amazon_reviews_v1.0.json"),
+        "qed_train": lambda: load_squad(data_dir / "qed/qed-train.squad.json"),
+        "covid_qa": lambda: load_squad(data_dir / "covid-qa/COVID-QA.json", fix_offsets=True),
+    }
+    unknown = [s for s in sources if s not in loaders]
+    if unknown:
+        raise ValueError(f"unknown training sources {unknown}; known: {sorted(loaders)}")
+    examples: list[QAExample] = []
+    for name in sources:
+        examples.extend(replace(e, id=f"{name}/{e.id}") for e in loaders[name]())
+    return examples
+
+
+def _squad_v2_train_unanswerable(data_dir: Path, v1: Path) -> list[QAExample]:
+    held_out = article_titles(v1, SQUAD_HELDOUT_ARTICLES)
+    v2 = load_squad(data_dir / "squad-v2.0-dev/dev-v2.0.json")
+    return [e for e in v2 if e.is_impossible and e.title not in held_out]
+
+
+def paragraph_swap_negatives(examples: list[QAExample], fraction: float, seed: int) -> list[QAExample]:
+    """Unanswerable pairs: a question with another paragraph of its article lacking the answer.
+
+    This teaches the reader that a plausible-looking passage from the same story is not
+    an answer, which is exactly the situation retrieval creates.
+    """
+    rng = random.Random(seed)
+    by_article: dict[tuple[str, int, str], list[str]] = {}
+    for e in examples:
+        key = (e.id.split("/")[0], e.article, e.title)
+        contexts = by_article.setdefault(key, [])
+        if not contexts or contexts[-1] != e.context:
+            contexts.append(e.context)
+    negatives = []
+    for e in examples:
+        if e.is_impossible or rng.random() >= fraction:
+            continue
+        pool = by_article[(e.id.split("/")[0], e.article, e.title)]
+        answers = [a.lower() for a, _ in e.answers]
+        candidates = [c for c in pool if c != e.context and not any(a in c.lower() for a in answers)]
+        if candidates:
+            negatives.append(
+                replace(e, id=f"{e.id}/neg", context=rng.choice(candidates), answers=(), is_impossible=True)
+            )
+    return negatives
+
+
+def build_training_set(
+    data_dir: Path, sources: list[str], negative_fraction: float, val_per_mille: int, seed: int
+) -> tuple[list[QAExample], list[QAExample]]:
+    """Return (train, validation) examples; validation is a paragraph-level slice."""
+    examples = load_sources(data_dir, sources)
+    examples += paragraph_swap_negatives(examples, negative_fraction, seed)
+    train = [e for e in examples if _paragraph_bucket(e.context) >= val_per_mille]
+    val = [e for e in examples if _paragraph_bucket(e.context) < val_per_mille]
+    return train, val

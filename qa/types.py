@@ -1,0 +1,155 @@
+"""Plain data records passed between the pipeline stages.
+
+Data flows one way: ingest -> chunk -> store (embed + index) -> retrieve -> read -> cite.
+Every record keeps enough provenance (source, line, column) that an answer span can
+always be traced back to the exact characters of the file it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Line:
+    """One readable line of an article, as found in its source file.
+
+    `raw` is the whole physical line (what a citation quotes); `text` is the part of it
+    that is article prose (e.g. the headline without the ` date YYYY-MM-DD ` prefix),
+    starting at column `col` of `raw`, so ``raw[col:col + len(text)] == text``.
+    """
+
+    number: int  # 1-based line number in the file (for .jsonl: in the article's text)
+    raw: str
+    text: str
+    col: int = 0
+
+
+@dataclass(frozen=True)
+class Article:
+    """A story: its lines plus the metadata a reader of the news needs to trust it."""
+
+    source: str  # path relative to the corpus root; "file.jsonl#<id>" for JSONL articles
+    title: str
+    date: str | None
+    lines: tuple[Line, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of chunk text copied verbatim from one source line.
+
+    ``chunk.text[start:start + length] == line.raw[col:col + length]``.
+    """
+
+    start: int  # offset in the chunk text
+    length: int
+    line: int  # 1-based line number
+    col: int  # offset in the raw line
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage: whole sentences from one article, with their provenance."""
+
+    source: str
+    title: str
+    date: str | None
+    text: str  # the passage the reader sees: pieces joined by "\n"
+    pieces: tuple[Piece, ...]
+    quotes: dict[int, str] = field(default_factory=dict, compare=False)  # line -> raw line
+
+    @property
+    def search_text(self) -> str:
+        """What retrieval matches against: headline and date are searchable too."""
+        head = " ".join(part for part in (self.title, self.date or "") if part)
+        return f"{head}\n{self.text}" if head else self.text
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["quotes"] = {str(k): v for k, v in self.quotes.items()}
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Chunk":
+        return cls(
+            source=data["source"],
+            title=data["title"],
+            date=data.get("date"),
+            text=data["text"],
+            pieces=tuple(Piece(**p) for p in data["pieces"]),
+            quotes={int(k): v for k, v in data.get("quotes", {}).items()},
+        )
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where an answer span lives: ``quote[start:end]`` is the answer text.
+
+    `quote` is the full source line (lines joined by "\\n" when a span crosses lines).
+    """
+
+    source: str
+    line: int
+    end_line: int
+    quote: str
+    start: int
+    end: int
+    title: str = ""
+    date: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        lines = f"{self.line}" if self.line == self.end_line else f"{self.line}-{self.end_line}"
+        return f"{self.source}:{lines}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk returned by retrieval with its fused rank score."""
+
+    chunk: Chunk
+    score: float
+    chunk_id: int
+
+
+@dataclass
+class Answer:
+    """What the assistant says, with everything needed to check it."""
+
+    question: str
+    text: str
+    score: float
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Hit] = field(default_factory=list)
+    resolved_question: str = ""  # the question after folding in chat history
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "resolved_question": self.resolved_question or self.question,
+            "text": self.text,
+            "score": round(float(self.score), 4),
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [
+                {
+                    "source": h.chunk.source,
+                    "title": h.chunk.title,
+                    "date": h.chunk.date,
+                    "lines": [h.chunk.pieces[0].line, h.chunk.pieces[-1].line],
+                    "text": h.chunk.text,
+                    "score": round(float(h.score), 4),
+                }
+                for h in self.passages
+            ],
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
