@@ -1,0 +1,268 @@
+"""Sentence-aware, overlapping chunks that remember exactly where their text came from.
+
+Retrieval works on passages, but answers must be cited by file line and column. So a
+chunk is built from whole sentences (a reader never sees half a sentence at a chunk
+edge, and an answer never straddles a cut), its text is copied verbatim from the
+source lines, and each per-line slice is recorded as a `Piece` that maps chunk offsets
+back to ``line.raw`` offsets.
+
+A "sentence" normally lives inside one line (seed files and most corpora put one
+paragraph per line). Hard-wrapped text (e.g. Reuters wire copy) breaks sentences across
+physical lines; when a line lacks sentence-final punctuation and the very next physical
+line starts in lower case, the two are read as one flow of prose, so such a sentence is
+kept whole too. It is then simply a sentence with one slice per line it touches.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.types import Article, Chunk, Line, Piece
+
+TokenCounter = Callable[[str], int]
+
+# Sentence-final punctuation, optional closing quotes/brackets, then whitespace.
+_BOUNDARY = re.compile(r"([.?!…]+)([\"'”’)\]]*)(\s+)")
+_OPENERS = "\"'“‘(["
+_LINE_END = re.compile(r"[.?!…][\"'”’)\]]*$")
+# Words whose trailing period is (almost) never the end of a sentence.
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof st sr jr gen sen rep gov lt col capt sgt rev hon messrs
+    no nos vs etc e.g i.e cf approx jan feb mar apr jun jul aug sep sept oct nov dec""".split()
+)
+# Initials and dotted acronyms: "J.", "U.S.", "U.N.", "e.g.".
+_DOTTED = re.compile(r"(?:[A-Za-z]\.)+")
+
+
+# ---------------------------------------------------------------------- sentences
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans ``(start, end)`` of the sentences of one line of prose.
+
+    A boundary is sentence-final punctuation (plus closing quotes/brackets) followed by
+    whitespace and something that can start a sentence (upper-case letter, digit,
+    opening quote or bracket). Abbreviations, initials and dotted acronyms do not end a
+    sentence; decimals never match because no whitespace follows their point. The
+    spans cover all non-whitespace text in order, leaving only the whitespace between
+    sentences (and around the text) uncovered.
+    """
+    start = len(text) - len(text.lstrip())
+    stop = len(text.rstrip())
+    if start >= stop:
+        return []
+    spans: list[tuple[int, int]] = []
+    for match in _BOUNDARY.finditer(text, start, stop):
+        if match.end() >= stop or not _starts_sentence(text[match.end()]):
+            continue
+        if _is_abbreviation(text, match):
+            continue
+        spans.append((start, match.end(2)))
+        start = match.end()
+    spans.append((start, stop))
+    return spans
+
+
+def _starts_sentence(char: str) -> bool:
+    return char.isupper() or char.isdigit() or char in _OPENERS
+
+
+def _is_abbreviation(text: str, match: re.Match[str]) -> bool:
+    """True when the single period of `match` belongs to an abbreviation/initial."""
+    if match.group(1) != "." or match.group(2):
+        return False
+    word = text[: match.end(1)].rsplit(None, 1)[-1].lstrip(_OPENERS)
+    return word[:-1].lower() in _ABBREVIATIONS or _DOTTED.fullmatch(word) is not None
+
+
+# --------------------------------------------------------------------- chunking
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    """One sentence of an article: its per-line slices and its token count."""
+
+    segments: tuple[tuple[int, int, int], ...]  # (index into article.lines, raw start, raw end)
+    tokens: int
+
+
+def chunk_article(
+    article: Article,
+    count_tokens: TokenCounter,
+    max_tokens: int = 128,
+    overlap_tokens: int = 32,
+) -> list[Chunk]:
+    """Pack the article's sentences into chunks of at most `max_tokens` tokens.
+
+    A sentence longer than `max_tokens` becomes a chunk of its own (it is never cut).
+    Each chunk after the first starts with whole trailing sentences of the previous one
+    totalling at most `overlap_tokens`, so a fact near a chunk edge is seen in context
+    by at least one chunk; the overlap is shrunk whenever keeping it would stop the
+    next chunk from taking in at least one new sentence, which guarantees progress and
+    that no chunk repeats (or is contained in) its predecessor.
+    """
+    _check_sizes(max_tokens, overlap_tokens)
+    sentences = _article_sentences(article, count_tokens)
+    return [
+        _build_chunk(article, sentences[first:last])
+        for first, last in _pack(sentences, max_tokens, overlap_tokens)
+    ]
+
+
+def chunk_articles(
+    articles: Iterable[Article],
+    count_tokens: TokenCounter,
+    max_tokens: int = 128,
+    overlap_tokens: int = 32,
+) -> list[Chunk]:
+    """All chunks of all articles, in article order."""
+    _check_sizes(max_tokens, overlap_tokens)
+    return [
+        chunk
+        for article in articles
+        for chunk in chunk_article(article, count_tokens, max_tokens, overlap_tokens)
+    ]
+
+
+def _check_sizes(max_tokens: int, overlap_tokens: int) -> None:
+    if max_tokens < 1:
+        raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
+    if not 0 <= overlap_tokens < max_tokens:
+        raise ValueError(
+            f"overlap_tokens must be in [0, max_tokens) = [0, {max_tokens}), got {overlap_tokens}"
+        )
+
+
+def _pack(sentences: list[_Sentence], max_tokens: int, overlap_tokens: int) -> list[tuple[int, int]]:
+    """Half-open sentence ranges of the chunks (see `chunk_article`)."""
+    ranges: list[tuple[int, int]] = []
+    first = 0
+    while first < len(sentences):
+        last, total = first + 1, sentences[first].tokens
+        while last < len(sentences) and total + sentences[last].tokens <= max_tokens:
+            total += sentences[last].tokens
+            last += 1
+        ranges.append((first, last))
+        if last == len(sentences):
+            break
+        first = _overlap_start(sentences, first, last, max_tokens, overlap_tokens)
+    return ranges
+
+
+def _overlap_start(
+    sentences: list[_Sentence], first: int, last: int, max_tokens: int, overlap_tokens: int
+) -> int:
+    """Where the chunk after ``[first, last)`` starts: reuse trailing sentences that fit
+    the overlap budget *and* leave room for sentence `last`, but never all of them."""
+    budget = min(overlap_tokens, max_tokens - sentences[last].tokens)
+    start, used = last, 0
+    while start - 1 > first and used + sentences[start - 1].tokens <= budget:
+        used += sentences[start - 1].tokens
+        start -= 1
+    return start
+
+
+def _article_sentences(article: Article, count_tokens: TokenCounter) -> list[_Sentence]:
+    sentences: list[_Sentence] = []
+    for flow in _flows(article.lines):
+        sentences.extend(_flow_sentences(article.lines, flow, count_tokens))
+    return sentences
+
+
+def _flows(lines: tuple[Line, ...]) -> list[list[int]]:
+    """Group line indices into runs of prose that a sentence may continue across."""
+    flows: list[list[int]] = []
+    for index, line in enumerate(lines):
+        if flows and _continues(lines[index - 1], line):
+            flows[-1].append(index)
+        elif line.text.strip():
+            flows.append([index])
+    return flows
+
+
+def _continues(previous: Line, line: Line) -> bool:
+    """A hard-wrapped sentence: the previous physical line stops mid-sentence and this
+    one carries on in lower case."""
+    return (
+        line.number == previous.number + 1
+        and bool(previous.text.strip())
+        and not _LINE_END.search(previous.text.rstrip())
+        and line.text[:1].islower()
+    )
+
+
+def _flow_sentences(
+    lines: tuple[Line, ...], flow: list[int], count_tokens: TokenCounter
+) -> list[_Sentence]:
+    """Split a flow (lines joined by single spaces) and map spans back to raw lines."""
+    offsets: list[int] = []
+    pos = 0
+    for index in flow:
+        offsets.append(pos)
+        pos += len(lines[index].text) + 1
+    text = " ".join(lines[index].text for index in flow)
+    sentences = []
+    for start, end in split_sentences(text):
+        segments = []
+        for index, offset in zip(flow, offsets):
+            line = lines[index]
+            lo, hi = max(start, offset), min(end, offset + len(line.text))
+            if lo < hi:
+                segments.append((index, line.col + lo - offset, line.col + hi - offset))
+        sentences.append(_Sentence(tuple(segments), count_tokens(text[start:end])))
+    return sentences
+
+
+def _build_chunk(article: Article, sentences: list[_Sentence]) -> Chunk:
+    """Per touched line, the verbatim slice covering the chunk's sentences, joined by \\n."""
+    spans: dict[int, list[int]] = {}
+    for sentence in sentences:
+        for index, start, end in sentence.segments:
+            if index in spans:
+                spans[index][1] = end
+            else:
+                spans[index] = [start, end]
+    parts: list[str] = []
+    pieces: list[Piece] = []
+    offset = 0
+    for index, (start, end) in spans.items():
+        line = article.lines[index]
+        parts.append(line.raw[start:end])
+        pieces.append(Piece(start=offset, length=end - start, line=line.number, col=start))
+        offset += end - start + 1
+    return Chunk(
+        source=article.source,
+        title=article.title,
+        date=article.date,
+        text="\n".join(parts),
+        pieces=tuple(pieces),
+        quotes={article.lines[index].number: article.lines[index].raw for index in spans},
+    )
+
+
+# ---------------------------------------------------------------------- tokens
+
+
+@functools.lru_cache(maxsize=4)
+def embedder_token_counter(model_dir: Path | None = None) -> TokenCounter:
+    """Count tokens the way the embedder will see them (WordPiece, no [CLS]/[SEP]).
+
+    Chunk sizes are budgets of the embedder's input window, so they must be measured
+    with its tokenizer. `model_dir` defaults to the bundled all-MiniLM-L6-v2; the
+    tokenizer is loaded once per directory.
+    """
+    from transformers import AutoTokenizer
+
+    from qa.config import default_embedder_dir
+
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir or default_embedder_dir()))
+
+    def count_tokens(text: str) -> int:
+        # verbose=False: long texts are only being measured, not fed to the model.
+        return len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
+
+    return count_tokens
