@@ -1,0 +1,326 @@
+"""Turn an `Answer` into what the chat shows: Markdown replies and an HTML sources panel.
+
+Pure functions with no Gradio import, so every formatting rule (escaping, where the
+bold goes, what an abstention looks like) is unit-tested without a browser. The two
+promises that matter to a journalist are kept here: an answer is always shown inside
+the exact source line it was read from, and an abstention never shows a span at all.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+
+from qa.types import Answer, Citation, Hit
+
+NOT_FOUND = "I couldn't find that in the articles."
+
+# (source, line, before, after) -> [(line number, raw line)]; `Assistant.context_lines`.
+ContextFn = Callable[..., list[tuple[int, str]]]
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~&])")
+_MD_LINE_START = re.compile(r"^(\s*)([#+\-=>]|\d+[.)])")
+_SNIPPET_CHARS = 280
+
+
+# ----------------------------------------------------------------------- Markdown
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape what Markdown or inline HTML would otherwise interpret.
+
+    News text has `*` footnotes, `<` signs and `#hashtags` at line starts; unescaped
+    they would turn into emphasis, swallowed tags or headings and the quote would no
+    longer be verbatim. (`$` is left alone: the chat turns LaTeX rendering off.)
+    """
+    escaped = _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", escaped)
+
+
+def _is_punct(char: str) -> bool:
+    return unicodedata.category(char).startswith(("P", "S"))
+
+
+def _can_use_stars(before: str, span: str, after: str) -> bool:
+    """Whether ``**span**`` is valid CommonMark emphasis in this context.
+
+    `**` only opens if the next character is not whitespace and, when that character
+    is punctuation, the previous one is whitespace/punctuation (and mirrored for the
+    closing run). A span like `“aggression”` glued to a word fails this.
+    """
+    prev = before[-1:] or " "
+    nxt = after[:1] or " "
+    first, last = span[0], span[-1]
+    opens = not first.isspace() and (not _is_punct(first) or prev.isspace() or _is_punct(prev))
+    closes = not last.isspace() and (not _is_punct(last) or nxt.isspace() or _is_punct(nxt))
+    return opens and closes
+
+
+def bold_span(quote: str, start: int, end: int) -> str:
+    """`quote` as Markdown with ``quote[start:end]`` in bold, everything else escaped.
+
+    Whitespace at the span's edges is moved outside the markers (CommonMark will not
+    bold ``** x**``); where `**` still cannot work, inline ``<strong>`` is used.
+    """
+    start, end = max(0, min(start, len(quote))), max(0, min(end, len(quote)))
+    while start < end and quote[start].isspace():
+        start += 1
+    while end > start and quote[end - 1].isspace():
+        end -= 1
+    before, span, after = quote[:start], quote[start:end], quote[end:]
+    if not span:
+        return escape_markdown(quote)
+    if _can_use_stars(before, span, after):
+        marked = f"**{escape_markdown(span)}**"
+    else:
+        marked = f"<strong>{escape_markdown(span)}</strong>"
+    return escape_markdown(before) + marked + escape_markdown(after)
+
+
+def _blockquote(markdown: str) -> str:
+    return "\n".join(f"> {line}" if line else ">" for line in markdown.split("\n"))
+
+
+def format_confidence(score: float) -> str:
+    """A 0-1 reader score as a whole percentage, clamped (scores are never shown as 100.3%)."""
+    return f"{round(max(0.0, min(1.0, float(score))) * 100)}%"
+
+
+def _code(text: str) -> str:
+    """An inline code span that survives backticks inside `text`."""
+    fence = "``" if "`" in text else "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _meta(title: str, date: str | None) -> str:
+    parts = [f"*{escape_markdown(title)}*" if title.strip() else "", escape_markdown(date or "")]
+    return " · ".join(part for part in parts if part)
+
+
+def citation_line(number: int, citation: Citation) -> str:
+    """``[1] `000_40ab86d132b0175c.txt:4` · *Headline* · 2022-03-02``."""
+    meta = _meta(citation.title, citation.date)
+    return f"\\[{number}\\] {_code(str(citation))}" + (f" · {meta}" if meta else "")
+
+
+def passage_label(hit: Hit) -> str:
+    """``file.txt:3-5`` for a retrieved passage (its first and last line)."""
+    lines = [piece.line for piece in hit.chunk.pieces] or [0]
+    first, last = min(lines), max(lines)
+    return f"{hit.chunk.source}:{first}" if first == last else f"{hit.chunk.source}:{first}-{last}"
+
+
+def _snippet(text: str, limit: int = _SNIPPET_CHARS) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat.rfind(" ", 0, limit)
+    return flat[: cut if cut > limit // 2 else limit] + " …"
+
+
+def render_reply(answer: Answer, threshold: float | None = None, max_passages: int = 3) -> str:
+    """The chat message for one answer (Markdown).
+
+    Answered: the span in bold inside each cited source line, the confidence and
+    numbered citations. Abstained (or no citation to show): the plain "couldn't find"
+    sentence plus the closest passages, and never the reader's low-confidence span.
+    """
+    if answer.abstained or not answer.citations:
+        return render_not_found(answer, threshold=threshold, max_passages=max_passages)
+    first = answer.citations[0]
+    headline = first.quote[first.start : first.end].strip() or answer.text.strip()
+    headline = " ".join(headline.split())
+    parts = [f"{bold_span(headline, 0, len(headline))} · confidence {format_confidence(answer.score)}"]
+    for number, citation in enumerate(answer.citations, start=1):
+        quote = bold_span(citation.quote, citation.start, citation.end)
+        parts.append(_blockquote(f"{quote} \\[{number}\\]"))
+    parts.append("\n".join(citation_line(n, c) + "  " for n, c in enumerate(answer.citations, start=1)).rstrip())
+    return "\n\n".join(parts)
+
+
+def render_not_found(answer: Answer, threshold: float | None = None, max_passages: int = 3) -> str:
+    """The abstention message: what was not found, and where the closest text is."""
+    lines = [NOT_FOUND]
+    if answer.passages:
+        best = f"best match {format_confidence(answer.score)}"
+        if threshold is not None:
+            best += f", below the {format_confidence(threshold)} threshold"
+        lines[0] += f" ({best})"
+        lines.append("Closest passages:")
+        for number, hit in enumerate(answer.passages[:max_passages], start=1):
+            meta = _meta(hit.chunk.title, hit.chunk.date)
+            head = f"\\[{number}\\] {_code(passage_label(hit))}" + (f" · {meta}" if meta else "")
+            lines.append(head + "\n" + _blockquote(escape_markdown(_snippet(hit.chunk.text))))
+    return "\n\n".join(lines)
+
+
+def answer_plain_text(answer: Answer) -> str:
+    """The answer as plain text with citations, for pasting into a story or a note."""
+    if answer.abstained or not answer.citations:
+        return NOT_FOUND
+    cites = "; ".join(f"[{n}] {c}" for n, c in enumerate(answer.citations, start=1))
+    return f"{answer.text.strip()} ({cites})"
+
+
+# ------------------------------------------------------------------------- HTML
+
+
+def _highlight_html(raw: str, start: int, end: int) -> str:
+    start, end = max(0, min(start, len(raw))), max(0, min(end, len(raw)))
+    if start >= end:
+        return html.escape(raw)
+    return (
+        html.escape(raw[:start])
+        + f"<mark>{html.escape(raw[start:end])}</mark>"
+        + html.escape(raw[end:])
+    )
+
+
+def _cited_lines(citation: Citation) -> dict[int, str]:
+    """Line number -> HTML of that line with its share of the span highlighted.
+
+    A span that crosses lines has `quote` = the lines joined by "\\n", so offsets are
+    walked line by line.
+    """
+    result: dict[int, str] = {}
+    offset = 0
+    for index, raw in enumerate(citation.quote.split("\n")):
+        lo, hi = offset, offset + len(raw)
+        result[citation.line + index] = _highlight_html(
+            raw, max(citation.start, lo) - lo, min(citation.end, hi) - lo
+        )
+        offset = hi + 1
+    return result
+
+
+def _context(context: ContextFn | None, source: str, line: int, end_line: int, around: int) -> list[tuple[int, str]]:
+    if context is None:
+        return []
+    try:
+        return list(context(source, line, before=around, after=around + (end_line - line)))
+    except Exception:  # a missing or changed file must not break the chat
+        return []
+
+
+def _lines_table(rows: Iterable[tuple[int, str, bool]]) -> str:
+    body = "".join(
+        f'<div class="qa-line{" qa-cited" if cited else ""}">'
+        f'<span class="qa-ln">{number}</span><span class="qa-text">{text}</span></div>'
+        for number, text, cited in rows
+    )
+    return f'<div class="qa-lines">{body}</div>'
+
+
+def _card(number: int, label: str, title: str, date: str | None, lines_html: str) -> str:
+    meta = " · ".join(html.escape(part) for part in (title, date or "") if part.strip())
+    return (
+        f'<div class="qa-source" data-ref="{number}">'
+        f'<div class="qa-source-head"><span class="qa-ref">[{number}]</span> '
+        f"<code>{html.escape(label)}</code></div>"
+        + (f'<div class="qa-source-meta">{meta}</div>' if meta else "")
+        + lines_html
+        + "</div>"
+    )
+
+
+def render_sources(
+    answer: Answer | None,
+    context: ContextFn | None = None,
+    around: int = 2,
+    max_passages: int = 3,
+) -> str:
+    """HTML for the sources panel: each cited line in its context, span highlighted.
+
+    Every string from an article is HTML-escaped: uploaded files are untrusted.
+    For an abstention the closest passages are shown instead, with nothing marked.
+    """
+    if answer is None:
+        return '<div class="qa-sources-empty">Sources for the latest answer appear here.</div>'
+    cards: list[str] = []
+    if not answer.abstained and answer.citations:
+        for number, citation in enumerate(answer.citations, start=1):
+            cited = _cited_lines(citation)
+            rows = [
+                (n, cited[n] if n in cited else html.escape(text), n in cited)
+                for n, text in _context(context, citation.source, citation.line, citation.end_line, around)
+            ]
+            if not any(is_cited for _, _, is_cited in rows):
+                rows = [(n, text, True) for n, text in sorted(cited.items())]
+            cards.append(_card(number, str(citation), citation.title, citation.date, _lines_table(rows)))
+        heading = "Sources"
+    else:
+        for number, hit in enumerate(answer.passages[:max_passages], start=1):
+            cards.append(_card(number, passage_label(hit), hit.chunk.title, hit.chunk.date, _passage_lines(hit)))
+        heading = "Closest passages (no answer found)" if cards else "No passages matched"
+    return f'<div class="qa-sources"><div class="qa-sources-title">{heading}</div>{"".join(cards)}</div>'
+
+
+def _passage_lines(hit: Hit) -> str:
+    """A retrieved passage as numbered source lines (raw lines where the index kept them)."""
+    rows: list[tuple[int, str, bool]] = []
+    seen: set[int] = set()
+    for piece in hit.chunk.pieces:
+        if piece.line in seen:
+            continue
+        seen.add(piece.line)
+        raw = hit.chunk.quotes.get(piece.line)
+        if raw is None:
+            raw = hit.chunk.text[piece.start : piece.start + piece.length]
+        rows.append((piece.line, html.escape(_snippet(raw, 600)), False))
+    if not rows:
+        rows = [(0, html.escape(_snippet(hit.chunk.text, 600)), False)]
+    return _lines_table(rows)
+
+
+# ------------------------------------------------------------------ article list
+
+
+def article_rows(articles: Sequence[dict]) -> list[list[object]]:
+    """Rows for the indexed-articles table: source, headline, date, passages."""
+    return [
+        [a.get("source", ""), a.get("title", ""), a.get("date") or "", int(a.get("chunks", 0))]
+        for a in sorted(articles, key=lambda a: (str(a.get("source", "")), str(a.get("title", ""))))
+    ]
+
+
+def corpus_summary(articles: Sequence[dict]) -> str:
+    """``2 files · 14 articles · 31 passages`` (a JSONL file holds many articles)."""
+    files = {str(a.get("source", "")).split("#", 1)[0] for a in articles}
+    passages = sum(int(a.get("chunks", 0)) for a in articles)
+
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    return " · ".join((plural(len(files), "file"), plural(len(articles), "article"), plural(passages, "passage")))
+
+
+# ------------------------------------------------------------------ chat history
+
+
+def message_text(content: object) -> str:
+    """The text of a chat message in any shape Gradio hands back.
+
+    Gradio 6 normalises `content` to a list of ``{"type": "text", "text": ...}`` blocks
+    on the way in, but accepts a plain string on the way out.
+    """
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("value") or "")
+    if isinstance(content, (list, tuple)):
+        return "\n".join(filter(None, (message_text(part) for part in content)))
+    return ""
+
+
+def user_questions(messages: Sequence[dict] | None) -> list[str]:
+    """Earlier questions of the conversation, oldest first (what follow-ups resolve against)."""
+    questions = []
+    for message in messages or []:
+        if message.get("role") == "user":
+            text = message_text(message.get("content")).strip()
+            if text:
+                questions.append(text)
+    return questions

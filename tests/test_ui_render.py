@@ -1,0 +1,181 @@
+"""How answers look in the chat: bold span in its source line, citations, abstentions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from qa.types import Answer, Chunk, Citation, Hit, Piece
+from qa.ui import render
+
+SOURCE = "000_40ab86d132b0175c.txt"
+LINE4 = "The vote was 141 to 5, with 34 abstentions. It came after the 193-member assembly convened."
+TITLE = "UNGA votes demanding Russia's withdrawal from Ukraine"
+
+
+def _citation(quote: str = LINE4, span: str = "141 to 5", line: int = 4, **kw: object) -> Citation:
+    start = quote.index(span)
+    return Citation(
+        source=kw.pop("source", SOURCE), line=line, end_line=kw.pop("end_line", line), quote=quote,
+        start=start, end=start + len(span), title=kw.pop("title", TITLE), date=kw.pop("date", "2022-03-02"),
+    )
+
+
+def _hit(text: str = LINE4, line: int = 4, source: str = SOURCE) -> Hit:
+    chunk = Chunk(
+        source=source, title=TITLE, date="2022-03-02", text=text,
+        pieces=(Piece(start=0, length=len(text), line=line, col=0),), quotes={line: text},
+    )
+    return Hit(chunk=chunk, score=0.5, chunk_id=0)
+
+
+def _answer(**kw: object) -> Answer:
+    defaults: dict = dict(
+        question="What was the UNGA vote?", text="141 to 5", score=0.873, abstained=False,
+        citations=[_citation()], passages=[_hit()],
+    )
+    defaults.update(kw)
+    return Answer(**defaults)
+
+
+# ------------------------------------------------------------------ the reply
+
+
+def test_reply_bolds_span_inside_full_line_with_confidence_and_numbered_citation() -> None:
+    reply = render.render_reply(_answer())
+    assert "> The vote was **141 to 5**, with 34 abstentions. It came after the 193-member assembly convened. \\[1\\]" in reply
+    assert "confidence 87%" in reply
+    assert f"\\[1\\] `{SOURCE}:4` · *UNGA votes demanding Russia's withdrawal from Ukraine* · 2022-03-02" in reply
+
+
+def test_reply_numbers_every_citation_and_shows_line_ranges() -> None:
+    second = _citation("Countries that spoke up\nfor Russia included Belarus.", "Belarus", line=5, end_line=6)
+    reply = render.render_reply(_answer(citations=[_citation(), second]))
+    assert f"\\[2\\] `{SOURCE}:5-6`" in reply
+    assert "> for Russia included **Belarus**. \\[2\\]" in reply  # a two-line quote stays quoted
+
+
+def test_abstention_says_so_shows_closest_passages_and_never_the_span() -> None:
+    answer = _answer(abstained=True, text="Belarus", score=0.12, citations=[])
+    reply = render.render_reply(answer, threshold=0.5)
+    assert reply.startswith("I couldn't find that in the articles. (best match 12%, below the 50% threshold)")
+    assert "Closest passages:" in reply and f"`{SOURCE}:4`" in reply
+    assert "**" not in reply.split("Closest passages:")[1]  # nothing is presented as the answer
+    assert render.answer_plain_text(answer) == render.NOT_FOUND
+
+
+def test_abstained_answer_with_citations_still_shows_no_span() -> None:
+    reply = render.render_reply(_answer(abstained=True))
+    assert "**141 to 5**" not in reply and reply.startswith(render.NOT_FOUND)
+
+
+def test_abstention_without_passages_is_just_the_sentence() -> None:
+    assert render.render_reply(_answer(abstained=True, citations=[], passages=[])) == render.NOT_FOUND
+
+
+def test_markdown_in_article_text_is_escaped_not_rendered() -> None:
+    quote = "# Breaking: *not* <script>alert(1)</script> [link](http://x) ~~gone~~ 5 & 6"
+    md = render.bold_span(quote, quote.index("5 & 6"), len(quote))
+    assert "<script>" not in md and "\\<script\\>" in md
+    assert md.startswith("\\# Breaking: \\*not\\*") and "\\[link\\](http://x)" in md and "\\~\\~gone" in md
+    assert md.endswith("**5 \\& 6**")
+
+
+def test_bold_falls_back_to_strong_when_markdown_emphasis_would_not_open() -> None:
+    quote = "Russia’s “aggression” against Ukraine"
+    md = render.bold_span(quote, quote.index("“"), quote.index(" against"))
+    assert md == "Russia’s **“aggression”** against Ukraine"  # after a space `**` still works
+    quote = "it raised US$5m in aid"
+    md = render.bold_span(quote, quote.index("$"), quote.index(" in"))
+    assert md == "it raised US<strong>$5m</strong> in aid"  # `**` glued to a letter would not
+    # whitespace at the span edges moves outside the markers
+    assert render.bold_span("a  b  c", 1, 6) == "a  **b**  c"
+
+
+def test_span_offsets_out_of_range_are_clamped() -> None:
+    assert render.bold_span("abc", 1, 99) == "a**bc**"
+    assert render.bold_span("abc", 2, 2) == "abc"
+
+
+def test_confidence_is_clamped_whole_percent() -> None:
+    assert [render.format_confidence(s) for s in (-0.1, 0.004, 0.5, 1.2)] == ["0%", "0%", "50%", "100%"]
+
+
+def test_plain_text_for_copying() -> None:
+    assert render.answer_plain_text(_answer()) == f"141 to 5 ([1] {SOURCE}:4)"
+
+
+# ---------------------------------------------------------- the sources panel
+
+
+def _context(source: str, line: int, before: int = 2, after: int = 2) -> list[tuple[int, str]]:
+    lines = {2: "- standfirst", 3: "The assembly voted <today>.", 4: LINE4, 5: "Countries spoke.", 6: "More."}
+    return [(n, lines[n]) for n in range(line - before, line + after + 1) if n in lines]
+
+
+def test_sources_panel_shows_context_highlights_span_and_escapes_html() -> None:
+    html = render.render_sources(_answer(), _context)
+    assert '<span class="qa-ref">[1]</span> <code>000_40ab86d132b0175c.txt:4</code>' in html
+    assert f"{TITLE.replace(chr(39), '&#x27;')} · 2022-03-02" in html
+    assert '<div class="qa-line qa-cited"><span class="qa-ln">4</span><span class="qa-text">The vote was <mark>141 to 5</mark>, with' in html
+    assert '<span class="qa-ln">3</span><span class="qa-text">The assembly voted &lt;today&gt;.</span>' in html
+    assert [n for n in range(1, 8) if f'<span class="qa-ln">{n}</span>' in html] == [2, 3, 4, 5, 6]
+
+
+def test_sources_panel_highlights_a_span_across_lines() -> None:
+    quote = "first line ends here\nsecond starts"
+    citation = Citation(SOURCE, 3, 4, quote, quote.index("here"), quote.index(" starts"), TITLE, None)
+    html = render.render_sources(_answer(citations=[citation]), context=None)
+    assert "first line ends <mark>here</mark>" in html and "<mark>second</mark> starts" in html
+
+
+def test_sources_panel_survives_a_failing_context_lookup() -> None:
+    def broken(*args: object, **kw: object) -> list[tuple[int, str]]:
+        raise FileNotFoundError("article deleted")
+
+    html = render.render_sources(_answer(), broken)
+    assert "<mark>141 to 5</mark>" in html
+
+
+def test_sources_panel_for_abstention_lists_passages_without_highlight() -> None:
+    html = render.render_sources(_answer(abstained=True, citations=[]), _context)
+    assert "Closest passages (no answer found)" in html and "<mark>" not in html
+    assert "000_40ab86d132b0175c.txt:4" in html
+
+
+def test_sources_panel_placeholder_before_any_question() -> None:
+    assert "appear here" in render.render_sources(None)
+
+
+# ------------------------------------------------------- articles and history
+
+
+def test_article_rows_and_summary_count_files_articles_passages() -> None:
+    articles = [
+        {"source": "b.jsonl#2", "title": "Two", "date": None, "chunks": 1},
+        {"source": "a.txt", "title": "A", "date": "2022-03-02", "chunks": 3},
+        {"source": "b.jsonl#1", "title": "One", "date": "2021-01-01", "chunks": 2},
+    ]
+    assert render.article_rows(articles)[0] == ["a.txt", "A", "2022-03-02", 3]
+    assert render.corpus_summary(articles) == "2 files · 3 articles · 6 passages"
+    assert render.corpus_summary(articles[:1]) == "1 file · 1 article · 1 passage"
+
+
+def test_user_questions_reads_both_message_shapes() -> None:
+    messages = [
+        {"role": "user", "content": [{"type": "text", "text": "What was the UNGA vote?"}]},
+        {"role": "assistant", "content": "**141 to 5**"},
+        {"role": "user", "content": "How many abstained?"},
+        {"role": "user", "content": "   "},
+    ]
+    assert render.user_questions(messages) == ["What was the UNGA vote?", "How many abstained?"]
+    assert render.user_questions(None) == []
+
+
+def test_ui_helpers_do_not_import_gradio() -> None:
+    """`import gradio` costs seconds; only qa.ui.app may pay it."""
+    code = "import sys, qa, qa.ui.render, qa.ui.uploads, qa.ui.service; print('gradio' in sys.modules)"
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
+    assert out.stdout.strip() == "False"
