@@ -1,0 +1,156 @@
+"""The assistant: one object that owns an index and a reader and answers questions.
+
+`answer()` runs the pipeline end to end: resolve follow-ups -> retrieve passages ->
+read spans -> merge identical answers -> cite source lines -> abstain when unsure.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from functools import lru_cache
+from pathlib import Path
+
+from qa.cite import cite, merge_citations
+from qa.config import MAX_QUESTION_CHARS, Settings
+from qa.followup import resolve
+from qa.reader import Reader, Span, load_reader
+from qa.retrieve import retrieve
+from qa.store import CorpusIndex, Progress, UpdateReport
+from qa.types import Answer, Citation, Hit
+
+NOT_FOUND = "I couldn't find that in the articles."
+
+
+def _normalize(text: str) -> str:
+    """Answer identity for merging: case, punctuation at the edges and spacing don't matter."""
+    return re.sub(r"\s+", " ", text).strip(" \t\n.,;:!?\"'“”‘’()").lower()
+
+
+def validate_question(question: object) -> str:
+    """Reject input no reader should see; return the cleaned question."""
+    if not isinstance(question, str):
+        raise ValueError("the question must be text")
+    cleaned = " ".join(question.split())
+    if not cleaned:
+        raise ValueError("the question is empty")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise ValueError(f"the question is {len(cleaned)} characters long; the limit is {MAX_QUESTION_CHARS}")
+    return cleaned
+
+
+class Assistant:
+    """Answers questions over an indexed corpus with line-level citations."""
+
+    def __init__(self, index: CorpusIndex, settings: Settings | None = None, reader: Reader | None = None) -> None:
+        self.index = index
+        self.settings = settings or index.settings
+        self._reader = reader
+
+    @classmethod
+    def from_corpus(
+        cls,
+        corpus: str | Path | list[str | Path] = "seeds",
+        index_dir: str | Path | None = None,
+        settings: Settings | None = None,
+        reader: Reader | str | Path | None = None,
+        progress: Progress | None = None,
+        bar: bool = True,
+    ) -> "Assistant":
+        """Open (load, update or build) the index of `corpus` and wrap it in an assistant."""
+        roots = [Path(p) for p in (corpus if isinstance(corpus, list) else [corpus])]
+        settings = (settings or Settings()).with_overrides(
+            corpus_dir=roots[0], index_dir=Path(index_dir) if index_dir else None
+        )
+        if isinstance(reader, (str, Path)):
+            settings = settings.with_overrides(reader_path=Path(reader))
+            reader = None
+        index, _ = CorpusIndex.open(settings.index_dir, roots, settings, progress=progress, bar=bar)
+        return cls(index, settings, reader)
+
+    @property
+    def reader(self) -> Reader:
+        """Loaded on first use: an index can be built or listed without paying for the reader."""
+        if self._reader is None:
+            self._reader = load_reader(str(self.settings.reader_path))
+        return self._reader
+
+    def refresh(self, progress: Progress | None = None) -> UpdateReport:
+        """Pick up files added, changed or removed in the corpus since the index was written."""
+        return self.index.sync(progress=progress, bar=False)
+
+    def articles(self) -> list[dict]:
+        return self.index.articles()
+
+    def context_lines(self, source: str, line: int, before: int = 2, after: int = 2) -> list[tuple[int, str]]:
+        """Source lines around `line` (blank lines are skipped), for showing a citation in context."""
+        lines: dict[int, str] = {}
+        for chunk in self.index.chunks:
+            if chunk.source == source:
+                lines.update(chunk.quotes)
+        numbers = sorted(lines)
+        if line not in lines:
+            return []
+        at = numbers.index(line)
+        return [(n, lines[n]) for n in numbers[max(0, at - before) : at + after + 1]]
+
+    def answer(
+        self,
+        question: str,
+        history: list | None = None,
+        top_k: int | None = None,
+        threshold: float | None = None,
+    ) -> Answer:
+        """Answer `question` from the articles, or abstain; never an uncited span."""
+        question = validate_question(question)
+        k = top_k or self.settings.top_k
+        if k < 1:
+            raise ValueError("top_k must be at least 1")
+        floor = self.settings.threshold if threshold is None else threshold
+        started = time.perf_counter()
+        query, reader_question = resolve(question, history)
+        hits = retrieve(self.index, query, k, self.settings.retrieval)
+        retrieved = time.perf_counter()
+        spans = self.reader.read(reader_question, [h.chunk.text for h in hits], top_n=3 * k) if hits else []
+        read = time.perf_counter()
+        text, score, citations = self._best_answer(spans, hits)
+        abstained = not citations or score < floor
+        return Answer(
+            question=question,
+            text=NOT_FOUND if abstained else text,
+            score=score,
+            abstained=abstained,
+            citations=[] if abstained else citations,
+            passages=hits,
+            resolved_question=reader_question,
+            timings={"retrieve": retrieved - started, "read": read - retrieved, "total": time.perf_counter() - started},
+        )
+
+    def _best_answer(self, spans: list[Span], hits: list[Hit]) -> tuple[str, float, list[Citation]]:
+        """Group spans saying the same thing; the best group wins and cites every line it was found on."""
+        groups: dict[str, list[tuple[Span, Citation]]] = {}
+        for span in spans:
+            citation = cite(hits[span.passage].chunk, span.start, span.end)
+            if citation is None:
+                continue
+            clipped = citation.quote[citation.start : citation.end]
+            if not _normalize(clipped):
+                continue
+            groups.setdefault(_normalize(clipped), []).append((span, citation))
+        if not groups:
+            return "", 0.0, []
+        best = max(groups.values(), key=lambda g: max(s.score for s, _ in g))
+        top_span, top_citation = max(best, key=lambda pair: pair[0].score)
+        citations = merge_citations([top_citation] + [c for _, c in best])
+        return top_citation.quote[top_citation.start : top_citation.end], top_span.score, citations
+
+
+@lru_cache(maxsize=1)
+def default_assistant() -> Assistant:
+    """The assistant over ./seeds with its index in ./index (built on first use)."""
+    return Assistant.from_corpus("seeds", "index")
+
+
+def answer(question: str, history: list | None = None, top_k: int | None = None) -> Answer:
+    """Answer a question from the articles in ./seeds (the default assistant)."""
+    return default_assistant().answer(question, history=history, top_k=top_k)

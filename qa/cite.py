@@ -1,0 +1,34 @@
+"""Mapping an answer span in a chunk back to the exact source line it was copied from."""
+
+from __future__ import annotations
+
+from qa.types import Chunk, Citation
+
+
+def cite(chunk: Chunk, start: int, end: int) -> Citation | None:
+    """The citation of the span ``chunk.text[start:end]``.
+
+    A span is clipped to the source line it starts in: chunk text joins lines with "\\n",
+    and an answer that runs across a paragraph break is the reader overreaching. The
+    result satisfies ``citation.quote[citation.start:citation.end] == clipped span``.
+    """
+    for piece in chunk.pieces:
+        if piece.start <= start < piece.start + piece.length:
+            stop = min(end, piece.start + piece.length)
+            col_start = piece.col + (start - piece.start)
+            col_end = piece.col + (stop - piece.start)
+            quote = chunk.quotes[piece.line]
+            return Citation(chunk.source, piece.line, piece.line, quote, col_start, col_end, chunk.title, chunk.date)
+    return None
+
+
+def merge_citations(citations: list[Citation]) -> list[Citation]:
+    """Drop repeats (overlapping chunks cite the same line), keeping first-seen order."""
+    seen: set[tuple[str, int, int, int]] = set()
+    merged = []
+    for c in citations:
+        key = (c.source, c.line, c.start, c.end)
+        if key not in seen:
+            seen.add(key)
+            merged.append(c)
+    return merged

@@ -1,0 +1,180 @@
+"""The `qa` command line: index a corpus, ask questions, train and export the reader, evaluate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+from qa.config import Settings
+
+
+class CliError(Exception):
+    """A problem with the user's input, reported as one readable line and exit code 2."""
+
+
+def _format_warning(message, category, filename, lineno, line=None) -> str:
+    return f"warning: {message}\n"
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings().with_overrides(
+        index_dir=getattr(args, "index", None),
+        reader_path=getattr(args, "reader", None),
+        top_k=getattr(args, "top_k", None),
+        threshold=getattr(args, "threshold", None),
+        retrieval=getattr(args, "retrieval", None),
+        chunk_tokens=getattr(args, "chunk_tokens", None),
+        chunk_overlap=getattr(args, "chunk_overlap", None),
+    )
+
+
+def _corpus_paths(args: argparse.Namespace, settings: Settings) -> list[Path]:
+    """--corpus if given; else what the existing index was built from; else ./seeds."""
+    from qa.store import CorpusIndex
+
+    if args.corpus:
+        paths = [Path(p) for p in args.corpus]
+    else:
+        paths = CorpusIndex.stored_roots(settings.index_dir) or [settings.corpus_dir]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise CliError(f"corpus path not found: {', '.join(missing)}")
+    return paths
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from qa.store import CorpusIndex
+
+    settings = _settings(args)
+    paths = [Path(p) for p in args.paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise CliError(f"path not found: {', '.join(missing)}")
+    index, report = CorpusIndex.open(settings.index_dir, paths, settings)
+    articles = index.articles()
+    print(f"index {settings.index_dir}: {report}; {len(index.files)} files, {len(articles)} articles, "
+          f"{len(index.chunks)} passages")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from qa.assistant import Assistant, validate_question
+
+    question = validate_question(args.question)  # fail fast, before loading any model
+    settings = _settings(args)
+    if not Path(settings.reader_path, "config.json").exists():
+        raise CliError(f"no reader model at {settings.reader_path}")
+    bot = Assistant.from_corpus(_corpus_paths(args, settings), settings.index_dir, settings, bar=not args.json)
+    result = bot.answer(question, history=args.history)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(result.text if result.abstained else f"{result.text}  (confidence {result.score:.2f})")
+    for n, c in enumerate(result.citations, 1):
+        print(f"[{n}] {c}: {c.quote}")
+    if result.abstained and result.passages:
+        print("closest passages:")
+        for hit in result.passages[:3]:
+            print(f"  {hit.chunk.source}:{hit.chunk.pieces[0].line}: {hit.chunk.text[:160]}")
+    return 0
+
+
+def cmd_train_reader(args: argparse.Namespace) -> int:
+    from qa.train.trainer import TrainConfig, train_reader
+
+    config = TrainConfig.from_file(Path(args.config), data_dir=args.data_dir)
+    if not Path(config.data_dir).exists():
+        raise CliError(f"training data not found at {config.data_dir} (see ../shared/README.md)")
+    final = train_reader(config, Path(args.run_dir), max_steps=args.max_steps)
+    print(f"model written to {final}")
+    if args.export:
+        from qa.train.export import export_reader
+
+        print(f"exported to {export_reader(final, Path(args.export))}")
+    return 0
+
+
+def cmd_export_reader(args: argparse.Namespace) -> int:
+    from qa.train.export import export_reader
+
+    print(f"exported to {export_reader(Path(args.model), Path(args.out))}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--index", type=Path, help="index directory (default: ./index)")
+        p.add_argument("--chunk-tokens", type=int, help="passage size in embedder tokens (default 128)")
+        p.add_argument("--chunk-overlap", type=int, help="overlap between passages in tokens (default 32)")
+
+    p = sub.add_parser("index", help="build or update the index of articles")
+    p.add_argument("paths", nargs="+", help="files or directories of .txt/.md/.jsonl articles")
+    common(p)
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer a question from the indexed articles")
+    p.add_argument("question")
+    p.add_argument("--corpus", nargs="+", help="article paths (default: what the index holds, else ./seeds)")
+    p.add_argument("--reader", type=Path, help="Hugging Face QA model directory (default: bundled reader)")
+    p.add_argument("--top-k", type=int, help="passages to read (default 5)")
+    p.add_argument("--threshold", type=float, help="abstain below this confidence (default 0.5)")
+    p.add_argument("--retrieval", choices=["hybrid", "dense", "bm25"], help="retrieval mode (default hybrid)")
+    p.add_argument("--history", nargs="*", default=None, help="earlier questions of the conversation, oldest first")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    common(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("train-reader", help="fine-tune the extractive reader (resumable)")
+    p.add_argument("--config", default=str(Path(__file__).parent / "train" / "reader_config.json"))
+    p.add_argument("--data-dir", help="QA data directory (default from the config: ../shared/data)")
+    p.add_argument("--run-dir", default="runs/reader", help="checkpoints and final model go here")
+    p.add_argument("--max-steps", type=int, help="stop after this many steps (resume later)")
+    p.add_argument("--export", help="after training, export an fp16 copy to this directory")
+    p.set_defaults(func=cmd_train_reader)
+
+    p = sub.add_parser("export-reader", help="write a compact fp16 copy of a trained reader")
+    p.add_argument("model", help="trained model directory")
+    p.add_argument("--out", default=str(Path(__file__).parent / "reader_model"))
+    p.set_defaults(func=cmd_export_reader)
+
+    try:
+        from qa.evaluate import command as eval_command
+    except ImportError:
+        eval_command = None
+    if eval_command is not None:
+        eval_command.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    warnings.formatwarning = _format_warning
+    args = build_parser().parse_args(argv)
+    if getattr(args, "top_k", None) is not None and args.top_k < 1:
+        print("error: --top-k must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except (CliError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a readable line, not a traceback, for known failure types
+        from qa.reader import ReaderError
+        from qa.store import IndexUnreadable
+
+        if isinstance(exc, (ReaderError, IndexUnreadable)):
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

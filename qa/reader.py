@@ -1,0 +1,166 @@
+"""Extractive reader: pick the answer span for a question out of a few passages.
+
+Any Hugging Face question-answering model directory works (`AutoModelForQuestionAnswering`);
+the default is the project's own reader shipped in `qa/reader_model/`.
+
+Scores are comparable across passages: within each token window the start and end
+logits are soft-maxed (the [CLS] position standing for "no answer"), and a span's score
+is P(start) * P(end). A window that does not hold the answer puts its mass on [CLS], so
+its spans score low: the best score over all windows is a confidence in [0, 1] that the
+assistant can threshold to abstain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from qa.config import DEFAULT_READER_DIR
+
+
+@dataclass(frozen=True)
+class Span:
+    """A candidate answer: ``passages[passage][start:end] == text``."""
+
+    passage: int
+    start: int
+    end: int
+    text: str
+    score: float  # P(start) * P(end) within its window: 0-1, comparable across passages
+    no_answer: float  # P([CLS] start) * P([CLS] end) in the same window
+
+
+class ReaderError(RuntimeError):
+    """The reader model could not be loaded (bad path, not a QA model)."""
+
+
+class Reader:
+    """Wraps a QA model: tokenization with stride, batched forward, span decoding."""
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        max_length: int = 384,
+        stride: int = 128,
+        max_answer_tokens: int = 30,
+        batch_size: int = 16,
+    ) -> None:
+        import torch
+        from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+        self.path = Path(path) if path else DEFAULT_READER_DIR
+        if not (self.path / "config.json").exists():
+            raise ReaderError(
+                f"no reader model at {self.path} (expected a Hugging Face model directory with config.json)"
+            )
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(str(self.path))
+            self.model = AutoModelForQuestionAnswering.from_pretrained(str(self.path), dtype=torch.float32)
+        except (OSError, ValueError) as exc:
+            raise ReaderError(f"could not load a question-answering model from {self.path}: {exc}") from exc
+        self.model.eval()
+        self._torch = torch
+        self.max_length = min(max_length, getattr(self.tokenizer, "model_max_length", max_length) or max_length)
+        self.stride = stride
+        self.max_answer_tokens = max_answer_tokens
+        self.batch_size = batch_size
+
+    def read(self, question: str, passages: list[str], top_n: int = 5) -> list[Span]:
+        """Best spans over all passages, best first (at most one per start/end pair)."""
+        if not passages:
+            return []
+        enc = self.tokenizer(
+            [question] * len(passages),
+            passages,
+            truncation="only_second",
+            max_length=self.max_length,
+            stride=self.stride,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+            padding=True,
+            return_tensors="np",
+        )
+        start_logits, end_logits = self._forward(enc)
+        spans: dict[tuple[int, int, int], Span] = {}
+        for w in range(len(start_logits)):
+            passage = int(enc["overflow_to_sample_mapping"][w])
+            is_context = np.array([s == 1 for s in enc.sequence_ids(w)])
+            for span in self._decode(
+                start_logits[w], end_logits[w], is_context, enc["offset_mapping"][w], passage, passages[passage], top_n
+            ):
+                key = (span.passage, span.start, span.end)
+                if key not in spans or spans[key].score < span.score:
+                    spans[key] = span
+        return sorted(spans.values(), key=lambda s: s.score, reverse=True)[:top_n]
+
+    def _forward(self, enc) -> tuple[np.ndarray, np.ndarray]:
+        torch = self._torch
+        names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in enc]
+        starts, ends = [], []
+        with torch.inference_mode():
+            for i in range(0, len(enc["input_ids"]), self.batch_size):
+                batch = {n: torch.from_numpy(np.asarray(enc[n][i : i + self.batch_size])) for n in names}
+                width = int(batch["attention_mask"].sum(dim=1).max())
+                batch = {n: t[:, :width] for n, t in batch.items()}
+                out = self.model(**batch)
+                pad = len(enc["input_ids"][0]) - width
+                starts.append(np.pad(out.start_logits.float().numpy(), ((0, 0), (0, pad)), constant_values=-1e4))
+                ends.append(np.pad(out.end_logits.float().numpy(), ((0, 0), (0, pad)), constant_values=-1e4))
+        return np.concatenate(starts), np.concatenate(ends)
+
+    def _decode(
+        self,
+        start_logits: np.ndarray,
+        end_logits: np.ndarray,
+        is_context: np.ndarray,
+        offsets: np.ndarray,
+        passage: int,
+        text: str,
+        top_n: int,
+    ) -> list[Span]:
+        allowed = is_context.copy()
+        allowed[0] = True  # [CLS]: the no-answer slot takes part in the softmax
+        p_start = _masked_softmax(start_logits, allowed)
+        p_end = _masked_softmax(end_logits, allowed)
+        no_answer = float(p_start[0] * p_end[0])
+        ctx = np.flatnonzero(is_context)
+        if ctx.size == 0:
+            return []
+        scores = np.outer(p_start[ctx], p_end[ctx])
+        n = len(ctx)
+        # only spans with end >= start and at most max_answer_tokens long
+        valid = np.triu(np.ones((n, n), dtype=bool)) & ~np.triu(np.ones((n, n), dtype=bool), self.max_answer_tokens)
+        scores = np.where(valid, scores, 0.0)
+        best = np.argsort(scores, axis=None)[::-1][:top_n]
+        spans = []
+        for flat in best:
+            i, j = divmod(int(flat), n)
+            if scores[i, j] <= 0:
+                break
+            char_start, char_end = _snap_to_words(text, int(offsets[ctx[i]][0]), int(offsets[ctx[j]][1]))
+            spans.append(Span(passage, char_start, char_end, text[char_start:char_end], float(scores[i, j]), no_answer))
+        return spans
+
+
+def _snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span to whole words: sub-word tokens must never cut "Kherson" to "Khers"."""
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
+        end += 1
+    return start, end
+
+
+def _masked_softmax(logits: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    x = np.where(allowed, logits.astype(np.float64), -np.inf)
+    x = np.exp(x - x.max())
+    return x / x.sum()
+
+
+@lru_cache(maxsize=4)
+def load_reader(path: str | None = None) -> Reader:
+    """One reader per model path per process: loading costs seconds, answering milliseconds."""
+    return Reader(path)

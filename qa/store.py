@@ -1,0 +1,338 @@
+"""The persisted index of a corpus: chunks, their vectors (FAISS) and BM25 terms.
+
+On disk an index is a directory of generations:
+
+    index/CURRENT            -> "gen-000007"   (replaced atomically)
+    index/gen-000007/manifest.json   embedder, chunking, fingerprint of every source file
+    index/gen-000007/chunks.jsonl    one Chunk per line, in vector order
+    index/gen-000007/vectors.npy     unit vectors (float32), row i <-> chunk i
+    index/gen-000007/faiss.index     inner-product index over those vectors
+    index/gen-000007/bm25/           bm25s index over Chunk.search_text
+
+A new generation is written completely before CURRENT is switched to it, so a crash at
+any moment leaves the previous generation intact and loadable. Updating re-reads only
+files whose fingerprint changed and reuses every other file's chunks and vectors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from qa.chunk import chunk_articles, embedder_token_counter
+from qa.config import Settings
+from qa.embed import embed, embedder_name
+from qa.ingest import find_source_files, read_articles
+from qa.types import Chunk
+
+FORMAT_VERSION = 1
+Progress = Callable[[int, int, str], None]
+
+
+class IndexUnreadable(RuntimeError):
+    """The index on disk is unreadable or inconsistent; rebuild it with `qa index`."""
+
+
+@dataclass
+class FileEntry:
+    """Fingerprint of one source file and the contiguous chunk rows it produced."""
+
+    path: str  # absolute
+    source: str  # label used in citations: relative to its corpus root
+    size: int
+    mtime_ns: int
+    sha256: str
+    first: int
+    count: int
+
+
+@dataclass
+class UpdateReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    rebuilt: bool = False
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self.added or self.changed or self.removed or self.rebuilt)
+
+    def __str__(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.changed)} changed, "
+            f"{len(self.removed)} removed, {self.unchanged} unchanged"
+        )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _source_label(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if root.is_dir() else path.name
+
+
+class CorpusIndex:
+    """Chunks + dense and sparse indexes of a set of corpus paths, kept in sync with disk."""
+
+    def __init__(self, index_dir: Path, roots: list[Path], settings: Settings) -> None:
+        self.index_dir = Path(index_dir)
+        self.roots = [Path(r).resolve() for r in roots]
+        self.settings = settings
+        self.chunks: list[Chunk] = []
+        self.vectors = np.zeros((0, 0), dtype=np.float32)
+        self.files: dict[str, FileEntry] = {}
+        self._faiss = None
+        self._bm25 = None
+
+    # ---------------------------------------------------------------- identity
+    def _params(self) -> dict:
+        return {
+            "format": FORMAT_VERSION,
+            "embedder": embedder_name(self.settings.embedder_path),
+            "chunk_tokens": self.settings.chunk_tokens,
+            "chunk_overlap": self.settings.chunk_overlap,
+        }
+
+    # ---------------------------------------------------------------- loading
+    @classmethod
+    def open(
+        cls, index_dir: Path, roots: list[Path], settings: Settings, progress: Progress | None = None, bar: bool = True
+    ) -> tuple["CorpusIndex", UpdateReport]:
+        """Load the index if it matches `roots`, update it if files changed, build it if absent."""
+        index = cls(index_dir, roots, settings)
+        report = UpdateReport()
+        if not index.load():
+            report.rebuilt = bool(index._current_dir())
+        report = index.sync(progress=progress, bar=bar, report=report)
+        return index, report
+
+    def _current_dir(self) -> Path | None:
+        pointer = self.index_dir / "CURRENT"
+        if not pointer.exists():
+            return None
+        gen = self.index_dir / pointer.read_text().strip()
+        return gen if gen.is_dir() else None
+
+    def load(self) -> bool:
+        """Read the current generation; False if there is none or it was built differently."""
+        gen = self._current_dir()
+        if gen is None:
+            return False
+        try:
+            manifest = json.loads((gen / "manifest.json").read_text())
+            if manifest.get("params") != self._params():
+                return False
+            with (gen / "chunks.jsonl").open(encoding="utf-8") as fh:
+                chunks = [Chunk.from_dict(json.loads(line)) for line in fh]
+            vectors = np.load(gen / "vectors.npy")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexUnreadable(f"index at {gen} is unreadable ({exc}); delete it or run `qa index` again") from exc
+        if len(chunks) != len(vectors):
+            raise IndexUnreadable(f"index at {gen} is inconsistent: {len(chunks)} chunks, {len(vectors)} vectors")
+        self.chunks, self.vectors = chunks, vectors
+        self.files = {k: FileEntry(**v) for k, v in manifest["files"].items()}
+        self._gen_dir = gen
+        return True
+
+    @staticmethod
+    def stored_roots(index_dir: Path) -> list[Path] | None:
+        """The corpus paths an existing index was built from (for `qa ask` without --corpus)."""
+        pointer = Path(index_dir) / "CURRENT"
+        try:
+            gen = Path(index_dir) / pointer.read_text().strip()
+            return [Path(p) for p in json.loads((gen / "manifest.json").read_text())["roots"]]
+        except (OSError, ValueError, KeyError):
+            return None
+
+    # ---------------------------------------------------------------- updating
+    def scan(self) -> dict[str, tuple[Path, str]]:
+        """Current source files: absolute path -> (path, citation label)."""
+        found: dict[str, tuple[Path, str]] = {}
+        for root in self.roots:
+            if not root.exists():
+                raise FileNotFoundError(f"corpus path not found: {root}")
+            for path in find_source_files([root]):
+                path = path.resolve()
+                found[str(path)] = (path, _source_label(path, root))
+        return found
+
+    def sync(self, progress: Progress | None = None, bar: bool = True, report: UpdateReport | None = None) -> UpdateReport:
+        """Bring the index in line with the files on disk; write a new generation if anything changed."""
+        report = report or UpdateReport()
+        current = self.scan()
+        keep: dict[str, FileEntry] = {}
+        todo: list[tuple[str, Path, str, os.stat_result, str]] = []
+        for key, (path, label) in current.items():
+            stat = path.stat()
+            old = self.files.get(key)
+            if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns and old.source == label:
+                keep[key] = old
+                continue
+            digest = _sha256(path)
+            if old and old.sha256 == digest and old.source == label:
+                keep[key] = FileEntry(**{**old.__dict__, "mtime_ns": stat.st_mtime_ns})
+                continue
+            (report.changed if old else report.added).append(label)
+            todo.append((key, path, label, stat, digest))
+        report.removed = sorted(self.files[k].source for k in self.files if k not in current)
+        report.unchanged = len(keep)
+        mtimes_changed = any(keep[k].mtime_ns != self.files[k].mtime_ns for k in keep if k in self.files)
+        if not report.dirty and not mtimes_changed and self._current_dir() is not None:
+            return report
+
+        chunks: list[Chunk] = []
+        vectors: list[np.ndarray] = []
+        files: dict[str, FileEntry] = {}
+        for key in sorted(keep):
+            entry = keep[key]
+            files[key] = FileEntry(**{**entry.__dict__, "first": len(chunks)})
+            chunks.extend(self.chunks[entry.first : entry.first + entry.count])
+            vectors.append(self.vectors[entry.first : entry.first + entry.count])
+
+        new_chunks = self._chunk_files(todo, files, len(chunks), progress, bar)
+        if new_chunks:
+            if progress:
+                progress(0, len(new_chunks), "embedding passages")
+            vectors.append(self._embed(new_chunks, progress, bar))
+            chunks.extend(new_chunks)
+        self.chunks = chunks
+        self.vectors = np.concatenate(vectors) if vectors else np.zeros((0, 384), dtype=np.float32)
+        self.files = files
+        self._faiss = self._bm25 = None
+        self._write()
+        if progress:
+            progress(len(todo), len(todo), f"indexed: {report}")
+        return report
+
+    def _chunk_files(self, todo, files, offset, progress, bar) -> list[Chunk]:
+        count_tokens = embedder_token_counter(self.settings.embedder_path)
+        new_chunks: list[Chunk] = []
+        for n, (key, path, label, stat, digest) in enumerate(
+            tqdm(todo, desc="reading", unit="file", disable=not bar or len(todo) < 2)
+        ):
+            root = next(r for r in self.roots if path == r or r in path.parents)
+            articles = read_articles(path, root if root.is_dir() else path.parent)
+            file_chunks = chunk_articles(
+                articles, count_tokens, self.settings.chunk_tokens, self.settings.chunk_overlap
+            )
+            files[key] = FileEntry(str(path), label, stat.st_size, stat.st_mtime_ns, digest,
+                                   offset + len(new_chunks), len(file_chunks))
+            new_chunks.extend(file_chunks)
+            if progress:
+                progress(n + 1, len(todo), f"read {label}")
+        return new_chunks
+
+    def _embed(self, chunks: list[Chunk], progress: Progress | None, bar: bool) -> np.ndarray:
+        texts = [c.search_text for c in chunks]
+        step = 256
+        parts = []
+        with tqdm(total=len(texts), desc="embedding", unit="passage", disable=not bar) as pbar:
+            for i in range(0, len(texts), step):
+                parts.append(embed(texts[i : i + step], self.settings.embedder_path))
+                pbar.update(len(texts[i : i + step]))
+                if progress:
+                    progress(min(i + step, len(texts)), len(texts), "embedding passages")
+        return np.concatenate(parts)
+
+    # ---------------------------------------------------------------- writing
+    def _write(self) -> None:
+        """Write a complete new generation, then atomically point CURRENT at it."""
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        old = self._current_dir()
+        number = int(old.name.split("-")[1]) + 1 if old else 1
+        name = f"gen-{number:06d}"
+        tmp = self.index_dir / f".{name}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
+            for chunk in self.chunks:
+                fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+        np.save(tmp / "vectors.npy", self.vectors)
+        import faiss
+
+        faiss.write_index(self.faiss_index, str(tmp / "faiss.index"))
+        if self.chunks:
+            self.bm25.save(str(tmp / "bm25"))
+        manifest = {
+            "params": self._params(),
+            "roots": [str(r) for r in self.roots],
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "chunks": len(self.chunks),
+            "files": {k: v.__dict__ for k, v in self.files.items()},
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
+        os.replace(tmp, self.index_dir / name)
+        pointer_tmp = self.index_dir / f".CURRENT.tmp-{os.getpid()}"
+        pointer_tmp.write_text(name)
+        os.replace(pointer_tmp, self.index_dir / "CURRENT")
+        self._gen_dir = self.index_dir / name
+        for stale in self.index_dir.glob("gen-*"):
+            if stale.name != name:
+                shutil.rmtree(stale, ignore_errors=True)
+
+    # ---------------------------------------------------------------- search structures
+    @property
+    def faiss_index(self):
+        """Exact inner-product search: at news-corpus sizes (1e4-1e5 chunks) flat is fast and lossless."""
+        if self._faiss is None:
+            import faiss
+
+            gen = getattr(self, "_gen_dir", None)
+            if gen is not None and (gen / "faiss.index").exists() and self.vectors.size:
+                self._faiss = faiss.read_index(str(gen / "faiss.index"))
+            else:
+                self._faiss = faiss.IndexFlatIP(self.vectors.shape[1] if self.vectors.size else 384)
+                if len(self.vectors):
+                    self._faiss.add(self.vectors)
+            if self._faiss.ntotal != len(self.chunks):
+                raise IndexUnreadable("FAISS index does not match the chunk list; run `qa index` again")
+        return self._faiss
+
+    @property
+    def bm25(self):
+        if self._bm25 is None:
+            import bm25s
+
+            gen = getattr(self, "_gen_dir", None)
+            if gen is not None and (gen / "bm25").is_dir():
+                self._bm25 = bm25s.BM25.load(str(gen / "bm25"))
+            else:
+                from qa.retrieve import bm25_tokenize
+
+                self._bm25 = bm25s.BM25()
+                self._bm25.index(bm25_tokenize([c.search_text for c in self.chunks]), show_progress=False)
+        return self._bm25
+
+    # ---------------------------------------------------------------- views
+    def articles(self) -> list[dict]:
+        """One row per indexed article (source + headline), with its chunk count."""
+        rows: dict[tuple[str, str], dict] = {}
+        for chunk in self.chunks:
+            row = rows.setdefault(
+                (chunk.source, chunk.title), {"source": chunk.source, "title": chunk.title, "date": chunk.date, "chunks": 0}
+            )
+            row["chunks"] += 1
+        return list(rows.values())
+
+    def source_path(self, source: str) -> Path | None:
+        """Absolute path of the file behind a citation label (JSONL labels carry '#id')."""
+        label = source.split("#", 1)[0]
+        for entry in self.files.values():
+            if entry.source == label:
+                return Path(entry.path)
+        return None

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Create .venv and install newsqa with its test tools, offline-safe:
+# torch is pinned to the CPU build first so nothing pulls a multi-GB CUDA build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/pip install --quiet --upgrade pip
+.venv/bin/pip install --quiet torch==2.13.0
+.venv/bin/pip install --quiet -e '.[dev]'
+echo "installed: $(.venv/bin/python -c 'import qa, torch; print("newsqa", "torch", torch.__version__)')"
