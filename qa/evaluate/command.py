@@ -1,0 +1,117 @@
+"""The `qa eval` subcommand: flags, dispatch, exit codes.
+
+`qa/cli.py` owns the top-level parser and calls `register(subparsers)`; everything the
+evaluator accepts is declared here so the CLI and this package cannot drift apart.
+Exit codes: 0 success, 1 bad input, 2 the run finished but some questions raised errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from qa.evaluate.datasets import DatasetError, load_questions, parse_articles
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `eval` subparser (with `func=run`) to the CLI's subparsers."""
+    p = subparsers.add_parser(
+        "eval",
+        help="score the assistant on a question set (EM/F1, retrieval, citations, latency)",
+        description=(
+            "Evaluate on the project's JSONL questions or a SQuAD v1.1/v2.0 file. Prints a "
+            "metric table (or JSON with --json); --report DIR also writes report.json, "
+            "report.md and PNG charts. --compare A.json B.json diffs two saved reports."
+        ),
+    )
+    p.add_argument("dataset", nargs="?", type=Path, help="questions: project .jsonl or SQuAD .json")
+    p.add_argument("--corpus", type=Path, default=None, help="corpus directory for JSONL questions (default: settings)")
+    p.add_argument("--index-dir", type=Path, default=None, help="index directory for --corpus (default: the engine's)")
+    p.add_argument("--reader", type=Path, default=None, help="reader model directory (default: the project's reader)")
+    p.add_argument("--top-k", type=int, default=None, help="passages retrieved per question")
+    p.add_argument("--threshold", type=float, default=None, help="abstain below this answer score (0-1)")
+    p.add_argument("--retrieval", choices=("hybrid", "dense", "bm25"), default=None, help="retrieval method")
+    p.add_argument(
+        "--mode", choices=("system", "reader"), default=None,
+        help="system: retrieve from the corpus and answer, as a user would; reader: give the reader "
+        "the gold passage only (default: reader for SQuAD, system for JSONL)",
+    )
+    p.add_argument("--articles", default=None, help="SQuAD article indexes to use, e.g. 32-47 (inclusive)")
+    p.add_argument("--limit", type=int, default=None, help="evaluate only the first N questions")
+    p.add_argument("--json", action="store_true", help="print the JSON summary instead of the table")
+    p.add_argument("--report", type=Path, default=None, metavar="DIR", help="write report.json, report.md and PNGs here")
+    p.add_argument("--worst", type=int, default=10, help="worst misses to list in the report (default 10)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--compare", nargs=2, type=Path, metavar=("A.json", "B.json"), help="compare two saved reports")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute `qa eval` for parsed `args`; returns the process exit code."""
+    if args.compare:
+        return _run_compare(args)
+    if args.dataset is None:
+        print("qa eval: a DATASET (or --compare A.json B.json) is required", file=sys.stderr)
+        return 1
+    from qa.evaluate import report
+    from qa.evaluate.runner import EvalOptions, evaluate
+
+    try:
+        articles = parse_articles(args.articles) if args.articles else None
+        qset = load_questions(args.dataset, articles=articles, limit=args.limit)
+    except (DatasetError, ValueError, OSError) as err:
+        print(f"qa eval: {err}", file=sys.stderr)
+        return 1
+    options = EvalOptions(
+        mode=args.mode or ("reader" if qset.kind == "squad" else "system"),
+        corpus=args.corpus,
+        index_dir=args.index_dir,
+        reader=args.reader,
+        top_k=args.top_k,
+        threshold=args.threshold,
+        retrieval=args.retrieval,
+        progress=not args.no_progress,
+    )
+    try:
+        result = evaluate(qset, options)
+    except (DatasetError, FileNotFoundError) as err:
+        print(f"qa eval: {err}", file=sys.stderr)
+        return 1
+    full = report.build(result, worst=args.worst)
+    if args.report:
+        written = report.write_report_dir(full, result.rows, args.report, worst=args.worst)
+        print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.headline(full), indent=2, ensure_ascii=False))
+    else:
+        meta = full["meta"]
+        print(f"{meta['dataset']}: {meta['questions']} questions, {meta['mode']} mode")
+        print(report.format_table(full["metrics"]))
+    errors = int(full["metrics"]["errors"]["value"] or 0)
+    if errors:
+        first = next(r for r in result.rows if r.error)
+        print(f"qa eval: {errors} question(s) raised errors, e.g. {first.id}: {first.error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from qa.evaluate import report
+    from qa.evaluate.compare import compare, format_comparison
+
+    try:
+        a, b = (report.load(p) for p in args.compare)
+    except (OSError, ValueError) as err:
+        print(f"qa eval --compare: {err}", file=sys.stderr)
+        return 1
+    result = compare(a, b)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        names = (args.compare[0].name, args.compare[1].name)
+        if names[0] == names[1]:  # e.g. two runs' report.json: name them by folder
+            names = (str(args.compare[0]), str(args.compare[1]))
+        print(format_comparison(result, names=names))
+    return 0

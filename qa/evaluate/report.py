@@ -1,0 +1,162 @@
+"""A finished run -> the JSON file machines read, the table people read, and Markdown.
+
+The JSON keeps every per-question row so two runs can be compared question by
+question later (`qa eval --compare`); the table and Markdown keep only what a person
+needs to judge the run: the metrics with their counts and the worst misses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from qa.evaluate import summary
+from qa.evaluate.runner import EvalRun
+from qa.evaluate.scoring import Row
+
+REPORT_VERSION = 1
+
+# Display labels, in table order; metrics not listed here follow in their own order.
+LABELS = {
+    "em": "EM",
+    "f1": "F1",
+    "has_ans_em": "EM (answerable)",
+    "has_ans_f1": "F1 (answerable)",
+    "recall_at_1": "retrieval recall@1",
+    "mrr": "retrieval MRR",
+    "citation_accuracy": "citation accuracy",
+    "abstain_precision": "abstention precision",
+    "abstain_recall": "abstention recall",
+    "false_abstention_rate": "false abstention rate",
+    "followup_em": "follow-up EM",
+    "followup_f1": "follow-up F1",
+    "ece": "calibration error (ECE)",
+    "errors": "errors",
+}
+
+
+def label(name: str) -> str:
+    if name in LABELS:
+        return LABELS[name]
+    if name.startswith("recall_at_"):
+        return f"retrieval recall@{name.removeprefix('recall_at_')}"
+    if name.startswith("latency_"):
+        stage, pct = name.removeprefix("latency_").removesuffix("_ms").rsplit("_", 1)
+        return f"latency {stage} {pct} (ms)"
+    return name
+
+
+def build(run: EvalRun, worst: int = 10) -> dict[str, Any]:
+    """The full machine-readable report of a run."""
+    return {
+        "version": REPORT_VERSION,
+        "meta": run.meta,
+        "metrics": summary.summarize(run.rows, run.k),
+        "calibration": summary.calibration(run.rows),
+        "worst_misses": [r.id for r in summary.worst_misses(run.rows, worst)],
+        "rows": [r.to_dict() for r in run.rows],
+    }
+
+
+def headline(report: dict[str, Any]) -> dict[str, Any]:
+    """The report without per-question rows (what `--json` prints)."""
+    return {k: v for k, v in report.items() if k != "rows"}
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Read a report written by `write_json` (for --compare and the CI gate)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or "metrics" not in data:
+        raise ValueError(f"{path}: not a qa eval report (no 'metrics')")
+    return data
+
+
+def write_json(report: dict[str, Any], path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def format_value(name: str, value: float | None) -> str:
+    if value is None:
+        return "-"
+    if name.startswith("latency_"):
+        return f"{value:.1f}"
+    if name == "errors":
+        return f"{value:.0f}"
+    return f"{value:.3f}"
+
+
+def format_table(metrics: dict[str, dict[str, Any]]) -> str:
+    """Aligned plain-text table: metric, value, n (questions the value is over)."""
+    rows = [(label(name), format_value(name, m["value"]), str(m["n"])) for name, m in metrics.items()]
+    width = [max(len(r[i]) for r in rows + [("metric", "value", "n")]) for i in range(3)]
+    lines = [f"{'metric':<{width[0]}}  {'value':>{width[1]}}  {'n':>{width[2]}}"]
+    lines.append("-" * (sum(width) + 4))
+    lines += [f"{a:<{width[0]}}  {b:>{width[1]}}  {c:>{width[2]}}" for a, b, c in rows]
+    return "\n".join(lines)
+
+
+def _md_cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ").strip()
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _cited(row: Row) -> str:
+    if row.cited_lines is None:
+        return "-"
+    first, last = row.cited_lines
+    lines = f"{first}" if first == last else f"{first}-{last}"
+    return f"{row.cited_source}:{lines}"
+
+
+def markdown(report: dict[str, Any], rows: Sequence[Row], charts: Sequence[str] = (), worst: int = 10) -> str:
+    """Human summary: run settings, metric table, charts, and the worst misses."""
+    meta = report["meta"]
+    out = [f"# qa eval: {meta.get('dataset')} ({meta.get('mode')} mode)", ""]
+    settings = ", ".join(
+        f"{key} `{meta[key]}`"
+        for key in ("questions", "format", "corpus", "reader", "retrieval", "top_k", "threshold", "commit", "finished_at")
+        if meta.get(key) is not None
+    )
+    out += [settings, "", "| metric | value | n |", "|---|---:|---:|"]
+    for name, m in report["metrics"].items():
+        out.append(f"| {label(name)} | {format_value(name, m['value'])} | {m['n']} |")
+    out.append("")
+    for chart in charts:
+        out += [f"![{Path(chart).stem}]({Path(chart).name})", ""]
+    misses = summary.worst_misses(rows, worst)
+    out += [f"## Worst misses ({len(misses)})", ""]
+    if misses:
+        out += ["| id | question | gold | predicted | score | cited line | F1 |", "|---|---|---|---|---:|---|---:|"]
+        for r in misses:
+            question = " / ".join([*r.history, r.question]) if r.history else r.question
+            gold = " · ".join(r.answers) if r.answerable else "(unanswerable)"
+            predicted = r.predicted or ("(abstained)" if r.abstained else f"(error: {r.error})" if r.error else "(empty)")
+            quote = f" “{_shorten(r.cited_quote)}”" if r.cited_quote else ""
+            out.append(
+                f"| {_md_cell(r.id)} | {_md_cell(question)} | {_md_cell(gold)} | {_md_cell(predicted)} "
+                f"| {r.score:.2f} | {_md_cell(_cited(r) + quote)} | {r.f1:.2f} |"
+            )
+    else:
+        out.append("None: every answer matched a reference exactly.")
+    return "\n".join(out) + "\n"
+
+
+def write_report_dir(report: dict[str, Any], rows: Sequence[Row], directory: Path, worst: int = 10) -> list[Path]:
+    """Write report.json, report.md and the PNG charts into `directory`."""
+    from qa.evaluate import charts
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = [write_json(report, directory / "report.json")]
+    pngs = charts.write_charts(report, rows, directory)
+    md = directory / "report.md"
+    md.write_text(markdown(report, rows, [p.name for p in pngs], worst), encoding="utf-8")
+    return [*written, md, *pngs]

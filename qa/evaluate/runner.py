@@ -1,0 +1,189 @@
+"""Drive the engine over a question set: one scored `Row` per question.
+
+Two modes. ``system`` asks the full `Assistant` (retrieve, read, cite) exactly as a
+user would, over the given corpus. ``reader`` hands the reader the gold passages and
+nothing else, isolating reader quality from retrieval (the number SQuAD papers
+report). The engine objects are duck-typed so tests can drive the loops with fakes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+from qa.evaluate.datasets import EvalQuestion, QuestionSet, attach_contexts, write_squad_corpus
+from qa.evaluate.scoring import Row, error_row, score_answer, score_span
+
+
+class AnswersQuestions(Protocol):
+    def answer(self, question: str, history: list[str] | None = None, top_k: int | None = None) -> Any: ...
+
+
+class ReadsPassages(Protocol):
+    def read(self, question: str, contexts: list[str]) -> list[Any]: ...
+
+
+@dataclass
+class EvalOptions:
+    """What `qa eval` was asked to do (None = the engine's default setting)."""
+
+    mode: str = "system"  # "system" or "reader"
+    corpus: Path | None = None
+    index_dir: Path | None = None
+    reader: Path | None = None
+    top_k: int | None = None
+    threshold: float | None = None
+    retrieval: str | None = None
+    progress: bool = True
+
+
+@dataclass
+class EvalRun:
+    """The rows of a finished run plus what is needed to reproduce and label it."""
+
+    rows: list[Row]
+    meta: dict[str, Any] = field(default_factory=dict)
+    k: int | None = None
+
+
+def _progress(items: Sequence[EvalQuestion], enabled: bool, desc: str) -> Iterator[tuple[EvalQuestion, Any]]:
+    """Yield (question, bar) pairs; the bar shows running EM. Drawn on stderr only,
+    so `--json` output on stdout stays machine-readable."""
+    from tqdm import tqdm
+
+    bar = tqdm(items, desc=desc, unit="q", file=sys.stderr, disable=not enabled, dynamic_ncols=True)
+    for item in bar:
+        yield item, bar
+    bar.close()
+
+
+def _update_bar(bar: Any, rows: list[Row]) -> None:
+    if getattr(bar, "disable", True):
+        return
+    bar.set_postfix(em=f"{sum(r.em for r in rows) / len(rows):.3f}", refresh=False)
+
+
+def run_system(
+    questions: Sequence[EvalQuestion], assistant: AnswersQuestions, top_k: int | None = None, progress: bool = False
+) -> list[Row]:
+    """Ask the assistant every question (with its chat history) and score the answers."""
+    rows: list[Row] = []
+    for q, bar in _progress(questions, progress, "eval (system)"):
+        try:
+            answer = assistant.answer(q.question, history=list(q.history) or None, top_k=top_k)
+            rows.append(score_answer(q, answer))
+        except Exception as err:  # one failing question must not lose a long run
+            rows.append(error_row(q, f"{type(err).__name__}: {err}"))
+        _update_bar(bar, rows)
+    return rows
+
+
+def run_reader(
+    questions: Sequence[EvalQuestion], reader: ReadsPassages, threshold: float | None, progress: bool = False
+) -> list[Row]:
+    """Give the reader each question's gold passages; score its best span."""
+    rows: list[Row] = []
+    for q, bar in _progress(questions, progress, "eval (reader)"):
+        try:
+            if not q.contexts:
+                raise ValueError("no gold passage to read")
+            start = time.perf_counter()
+            spans = reader.read(q.question, [c.text for c in q.contexts])
+            seconds = time.perf_counter() - start
+            rows.append(score_span(q, spans[0] if spans else None, threshold, seconds))
+        except Exception as err:
+            rows.append(error_row(q, f"{type(err).__name__}: {err}"))
+        _update_bar(bar, rows)
+    return rows
+
+
+# ------------------------------------------------------------------ whole runs
+
+
+def _settings(options: EvalOptions) -> Any:
+    from qa.config import Settings
+
+    return Settings().with_overrides(
+        reader_path=options.reader,
+        top_k=options.top_k,
+        threshold=options.threshold,
+        retrieval=options.retrieval,
+    )
+
+
+def evaluate(qset: QuestionSet, options: EvalOptions) -> EvalRun:
+    """Run a whole question set in the requested mode and label the result."""
+    settings = _settings(options)
+    started = time.perf_counter()
+    if options.mode == "reader":
+        rows, k, threshold = _evaluate_reader(qset, options, settings)
+    elif options.mode == "system":
+        rows, k, threshold = _evaluate_system(qset, options, settings), settings.top_k, settings.threshold
+    else:
+        raise ValueError(f"unknown mode {options.mode!r} (expected 'system' or 'reader')")
+    meta = {
+        "dataset": qset.name,
+        "format": qset.kind,
+        "mode": options.mode,
+        "questions": len(rows),
+        "corpus": str(options.corpus) if options.corpus and qset.kind == "jsonl" else None,
+        "reader": str(settings.reader_path),
+        "retrieval": settings.retrieval if options.mode == "system" else None,
+        "top_k": k,
+        "threshold": threshold,
+        "commit": _git_commit(),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "wall_seconds": round(time.perf_counter() - started, 2),
+    }
+    return EvalRun(rows=rows, meta=meta, k=k)
+
+
+def _evaluate_reader(qset: QuestionSet, options: EvalOptions, settings: Any) -> tuple[list[Row], None, float | None]:
+    from qa.reader import Reader
+
+    questions = qset.questions
+    if qset.kind == "jsonl":
+        questions = attach_contexts(questions, options.corpus or settings.corpus_dir)
+    # SQuAD v1.1 has no unanswerable questions and is scored without abstaining (as
+    # papers do); with unanswerable questions, or an explicit --threshold, we abstain.
+    threshold = options.threshold
+    if threshold is None and any(not q.answerable for q in questions):
+        threshold = settings.threshold
+    reader = Reader(path=options.reader)
+    return run_reader(questions, reader, threshold, options.progress), None, threshold
+
+
+def _evaluate_system(qset: QuestionSet, options: EvalOptions, settings: Any) -> list[Row]:
+    from qa.assistant import Assistant
+
+    if qset.kind == "squad":
+        # The selected paragraphs become the corpus, indexed afresh in a temp dir.
+        with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
+            corpus = Path(tmp) / "corpus"
+            write_squad_corpus(qset.paragraphs, corpus)
+            assistant = Assistant.from_corpus(corpus, index_dir=Path(tmp) / "index", settings=settings)
+            return run_system(qset.questions, assistant, settings.top_k, options.progress)
+    corpus = Path(options.corpus or settings.corpus_dir)
+    assistant = Assistant.from_corpus(corpus, index_dir=options.index_dir, settings=settings)
+    return run_system(qset.questions, assistant, settings.top_k, options.progress)
+
+
+def _git_commit() -> str | None:
+    """The commit evaluated, so a stored report can be traced to code (best effort)."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
+            cwd=Path(__file__).resolve().parent,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() or None
