@@ -51,7 +51,7 @@ def is_follow_up(question: str) -> bool:
     """True when the question leans on earlier turns: a pointing word, an opener, or few content words."""
     lowered = question.lower().strip()
     words = {w.lower() for w in WORD.findall(lowered)}
-    return bool(words & ANAPHORA) or lowered.startswith(OPENERS) or len(content_words(question)) <= 2
+    return bool(words & ANAPHORA) or lowered.startswith(OPENERS) or len(content_words(question)) <= 1
 
 
 def resolve(question: str, history: list | None) -> tuple[str, str]:

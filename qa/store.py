@@ -98,6 +98,7 @@ class CorpusIndex:
         self.files: dict[str, FileEntry] = {}
         self._faiss = None
         self._bm25 = None
+        self._gen_dir: Path | None = None  # generation the search structures may be read from
 
     # ---------------------------------------------------------------- identity
     def _params(self) -> dict:
@@ -213,7 +214,7 @@ class CorpusIndex:
         self.chunks = chunks
         self.vectors = np.concatenate(vectors) if vectors else np.zeros((0, 384), dtype=np.float32)
         self.files = files
-        self._faiss = self._bm25 = None
+        self._faiss = self._bm25 = self._gen_dir = None  # stale: rebuilt from the new rows
         self._write()
         if progress:
             progress(len(todo), len(todo), f"indexed: {report}")
@@ -292,7 +293,7 @@ class CorpusIndex:
         if self._faiss is None:
             import faiss
 
-            gen = getattr(self, "_gen_dir", None)
+            gen = self._gen_dir
             if gen is not None and (gen / "faiss.index").exists() and self.vectors.size:
                 self._faiss = faiss.read_index(str(gen / "faiss.index"))
             else:
@@ -308,7 +309,7 @@ class CorpusIndex:
         if self._bm25 is None:
             import bm25s
 
-            gen = getattr(self, "_gen_dir", None)
+            gen = self._gen_dir
             if gen is not None and (gen / "bm25").is_dir():
                 self._bm25 = bm25s.BM25.load(str(gen / "bm25"))
             else:

@@ -79,8 +79,14 @@ def _batches(features: list[Feature], batch_size: int, seed: int) -> list[list[i
     return batches
 
 
-def _collate(features: list[Feature], idx: list[int], pad_id: int) -> dict[str, torch.Tensor]:
-    width = max(len(features[j].input_ids) for j in idx)
+def _collate(features: list[Feature], idx: list[int], pad_id: int, multiple: int = 32) -> dict[str, torch.Tensor]:
+    """Pad to the batch's longest window, rounded up to `multiple`.
+
+    Rounding keeps the number of distinct tensor shapes small: every new shape costs a
+    kernel compilation and cached workspace in the CPU backend (memory grew without it).
+    """
+    longest = max(len(features[j].input_ids) for j in idx)
+    width = -(-longest // multiple) * multiple
     ids = torch.full((len(idx), width), pad_id, dtype=torch.long)
     types = torch.zeros((len(idx), width), dtype=torch.long)
     mask = torch.zeros((len(idx), width), dtype=torch.long)

@@ -1,0 +1,47 @@
+"""Shared fixtures: a tiny real index over the seed article (real MiniLM, real FAISS)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+SEED_FILE = "000_40ab86d132b0175c.txt"
+
+
+@pytest.fixture(scope="session")
+def seed_corpus(tmp_path_factory) -> Path:
+    corpus = tmp_path_factory.mktemp("seed-corpus")
+    shutil.copy(SEEDS / SEED_FILE, corpus / SEED_FILE)
+    return corpus
+
+
+@pytest.fixture(scope="session")
+def seed_index(seed_corpus, tmp_path_factory):
+    from qa.config import Settings
+    from qa.store import CorpusIndex
+
+    index_dir = tmp_path_factory.mktemp("seed-index")
+    index, _ = CorpusIndex.open(index_dir, [seed_corpus], Settings(), bar=False)
+    return index
+
+
+@pytest.fixture(scope="session")
+def reader_dir() -> Path:
+    """The project's shipped reader: every answer-quality test runs against it."""
+    from qa.config import DEFAULT_READER_DIR
+
+    if not (DEFAULT_READER_DIR / "model.safetensors").exists():
+        pytest.fail(f"the bundled reader is missing from {DEFAULT_READER_DIR}")
+    return DEFAULT_READER_DIR
+
+
+@pytest.fixture(scope="session")
+def seed_assistant(seed_index, reader_dir):
+    from qa.assistant import Assistant
+
+    return Assistant(seed_index, seed_index.settings.with_overrides(reader_path=reader_dir))
