@@ -68,10 +68,11 @@ class FakeAssistant:
 
     def __init__(self, answers: dict[str, Answer]) -> None:
         self.answers = answers
-        self.seen: list[tuple[str, list[str] | None, int | None]] = []
+        self.seen: list[tuple[str, list[str] | None, int | None, float | None]] = []
 
-    def answer(self, question: str, history: list[str] | None = None, top_k: int | None = None) -> Answer:
-        self.seen.append((question, history, top_k))
+    def answer(self, question: str, history: list[str] | None = None, top_k: int | None = None,
+               threshold: float | None = None) -> Answer:
+        self.seen.append((question, history, top_k, threshold))
         if question not in self.answers:
             raise RuntimeError("boom")
         return self.answers[question]
@@ -236,11 +237,21 @@ def test_abstaining_scores_zero_on_answerable_and_one_on_unanswerable() -> None:
     declined = answer("141 to 5", score=0.2, abstained=True)
     on_answerable = score_answer(Q_VOTE, declined)
     assert (on_answerable.predicted, on_answerable.em, on_answerable.citation_correct) == ("", 0.0, None)
-    assert on_answerable.best_correct  # the span it withheld was right: matters for calibration
     on_unanswerable = score_answer(Q_NONE, declined)
     assert (on_unanswerable.em, on_unanswerable.f1) == (1.0, 1.0)
     answered = score_answer(Q_NONE, answer("Belarus"))
     assert (answered.em, answered.best_correct, answered.citation_correct) == (0.0, False, None)
+
+
+def test_floor_reapplies_the_threshold_but_keeps_the_withheld_span() -> None:
+    low = answer("141 to 5", score=0.3)
+    row = score_answer(Q_VOTE, low, floor=0.5)
+    assert (row.abstained, row.predicted, row.best_text, row.best_correct) == (True, "", "141 to 5", True)
+    assert (row.em, row.citation_correct, row.cited_lines) == (0.0, None, [4, 4])
+    assert score_answer(Q_VOTE, low, floor=0.2).em == 1.0
+    # declined by the engine itself (nothing citable): its text is a message, not a span
+    declined = score_answer(Q_VOTE, answer("I couldn't find that.", score=0.0, abstained=True, cite=None), floor=0.0)
+    assert (declined.abstained, declined.best_text) == (True, "")
 
 
 def test_reader_span_threshold_and_cited_line() -> None:
@@ -248,10 +259,13 @@ def test_reader_span_threshold_and_cited_line() -> None:
                      contexts=(Context(text="Kyiv.\nKharkiv.", lines=(1, 2), source="s"),))
     kept = score_span(q, Span("Kharkiv", 0.4, start=6), threshold=None, seconds=0.5)
     assert (kept.em, kept.abstained, kept.cited_lines, kept.citation_correct) == (1.0, False, [2, 2], True)
-    assert kept.cited_quote == "Kharkiv." and kept.timings == {"read": 0.5, "total": 0.5}
+    assert kept.cited_quote == "Kharkiv." and kept.cited_span == [0, 7] and kept.timings == {"read": 0.5, "total": 0.5}
     dropped = score_span(q, Span("Kharkiv", 0.4, start=6), threshold=0.5, seconds=0.5)
     assert (dropped.abstained, dropped.predicted, dropped.em, dropped.best_correct) == (True, "", 0.0, True)
     assert score_span(q, None, threshold=None, seconds=0.1).abstained
+    one_line = EvalQuestion(id="o", question="Q", answers=("Kyiv",), source="s", lines=(1,),
+                            contexts=(Context(text="Kyiv.", lines=(1,), source="s"),))
+    assert score_span(one_line, Span("Kyiv", 0.9), threshold=None, seconds=0.1).citation_correct is None
 
 
 # -------------------------------------------------------------- runs + summary
@@ -270,8 +284,9 @@ def _fake_run() -> runner.EvalRun:
         "How many abstained?": answer("34 abstentions and more", score=0.6, passages=[chunk([1]), chunk([3, 4])]),
         Q_NONE.question: answer("Belarus", score=0.3, abstained=True, cite=None, passages=[chunk([5])]),
     })
-    rows = runner.run_system(questions, bot, top_k=2)
-    assert bot.seen[1] == ("How many abstained?", ["What was the vote?"], 2)
+    rows = runner.run_system(questions, bot, top_k=2, threshold=0.5)
+    # asked at threshold 0 (the runner applies 0.5 itself), with the follow-up's history
+    assert bot.seen[1] == ("How many abstained?", ["What was the vote?"], 2, 0.0)
     assert bot.seen[0][1] is None  # no history -> None, as the Assistant expects
     return runner.EvalRun(rows=rows, meta={"dataset": "fake", "mode": "system", "questions": 4}, k=2)
 
@@ -312,7 +327,7 @@ def test_report_dir_has_json_markdown_and_pngs(tmp_path: Path) -> None:
     md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "| EM | 0.500 | 4 |" in md and "![metrics](metrics.png)" in md
     assert "What was the vote? / How many abstained?" in md  # follow-up shown with its history
-    assert "000_40ab86d132b0175c.txt:4" in md  # the cited line of a miss
+    assert "000_40ab86d132b0175c.txt:4 “**q**”" in md  # the cited line of a miss, answer in bold
 
 
 def test_table_is_aligned() -> None:
@@ -392,3 +407,41 @@ def test_cli_exit_code_2_when_questions_fail(monkeypatch, capsys) -> None:
     monkeypatch.setattr(runner, "evaluate", lambda qset, options: _fake_run())
     assert command.run(_parse(["eval", str(SEED_SET), "--no-progress"])) == 2
     assert "1 question(s) raised errors" in capsys.readouterr().err
+
+
+# ------------------------------------------- real index, oracle reader (plumbing)
+
+
+class OracleReader:
+    """Returns the first reference answer wherever it occurs in the passages (score 0.9)."""
+
+    def __init__(self, questions: list[EvalQuestion]) -> None:
+        self.questions = questions
+
+    def read(self, question: str, passages: list[str], top_n: int = 5) -> list:
+        from qa.reader import Span as ReaderSpan
+
+        for q in self.questions:
+            if question.startswith(q.question) and q.answers:
+                for i, text in enumerate(passages):
+                    at = text.find(q.answers[0])
+                    if at >= 0:
+                        return [ReaderSpan(i, at, at + len(q.answers[0]), q.answers[0], 0.9, 0.05)]
+        return []
+
+
+def test_system_run_over_the_real_seed_index(seed_index) -> None:
+    from qa.assistant import Assistant
+
+    wanted = {"seed-02", "seed-12", "seed-f1", "seed-u2"}
+    questions = [q for q in load_questions(SEED_SET).questions if q.id in wanted]
+    bot = Assistant(seed_index, seed_index.settings, reader=OracleReader(questions))
+    rows = {r.id: r for r in runner.run_system(questions, bot, top_k=3, threshold=0.5)}
+    vote = rows["seed-02"]
+    assert vote.error is None and vote.em == 1.0
+    assert (vote.cited_source, vote.cited_lines, vote.citation_correct) == (SRC, [4, 4], True)
+    assert vote.gold_rank is not None and vote.retrieved == 3
+    assert set(vote.timings) >= {"retrieve", "read", "total"}
+    assert rows["seed-f1"].em == 1.0  # "How many abstained?" after the vote question
+    unanswerable = rows["seed-u2"]
+    assert (unanswerable.abstained, unanswerable.em) == (True, 1.0)

@@ -104,8 +104,17 @@ def _md_cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ").strip()
 
 
-def _shorten(text: str, limit: int = 160) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def _excerpt(row: Row, width: int = 60) -> str:
+    """The cited line around the answer, the answer in bold, trimmed to ~2*width chars."""
+    quote = row.cited_quote or ""
+    if row.cited_span is None:
+        return quote if len(quote) <= 2 * width else quote[: 2 * width - 1].rstrip() + "…"
+    start, end = row.cited_span
+    left, right = max(0, start - width), min(len(quote), end + width)
+    return (
+        ("…" if left else "") + quote[left:start] + "**" + quote[start:end] + "**"
+        + quote[end:right] + ("…" if right < len(quote) else "")
+    )
 
 
 def _cited(row: Row) -> str:
@@ -138,8 +147,13 @@ def markdown(report: dict[str, Any], rows: Sequence[Row], charts: Sequence[str] 
         for r in misses:
             question = " / ".join([*r.history, r.question]) if r.history else r.question
             gold = " · ".join(r.answers) if r.answerable else "(unanswerable)"
-            predicted = r.predicted or ("(abstained)" if r.abstained else f"(error: {r.error})" if r.error else "(empty)")
-            quote = f" “{_shorten(r.cited_quote)}”" if r.cited_quote else ""
+            if r.error:
+                predicted = f"(error: {r.error})"
+            elif r.abstained:
+                predicted = f"(abstained; best span: {r.best_text})" if r.best_text else "(abstained)"
+            else:
+                predicted = r.predicted or "(empty)"
+            quote = f" “{_excerpt(r)}”" if r.cited_quote else ""
             out.append(
                 f"| {_md_cell(r.id)} | {_md_cell(question)} | {_md_cell(gold)} | {_md_cell(predicted)} "
                 f"| {r.score:.2f} | {_md_cell(_cited(r) + quote)} | {r.f1:.2f} |"

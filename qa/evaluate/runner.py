@@ -23,7 +23,9 @@ from qa.evaluate.scoring import Row, error_row, score_answer, score_span
 
 
 class AnswersQuestions(Protocol):
-    def answer(self, question: str, history: list[str] | None = None, top_k: int | None = None) -> Any: ...
+    def answer(
+        self, question: str, history: list[str] | None = None, top_k: int | None = None, threshold: float | None = None
+    ) -> Any: ...
 
 
 class ReadsPassages(Protocol):
@@ -42,6 +44,7 @@ class EvalOptions:
     threshold: float | None = None
     retrieval: str | None = None
     progress: bool = True
+    reader_object: Any = None  # an already-loaded reader (tests, notebooks); None: load options.reader
 
 
 @dataclass
@@ -71,14 +74,22 @@ def _update_bar(bar: Any, rows: list[Row]) -> None:
 
 
 def run_system(
-    questions: Sequence[EvalQuestion], assistant: AnswersQuestions, top_k: int | None = None, progress: bool = False
+    questions: Sequence[EvalQuestion],
+    assistant: AnswersQuestions,
+    top_k: int | None = None,
+    threshold: float | None = None,
+    progress: bool = False,
 ) -> list[Row]:
-    """Ask the assistant every question (with its chat history) and score the answers."""
+    """Ask the assistant every question (with its chat history) and score the answers.
+
+    The assistant is asked at threshold 0 and `threshold` is applied here (see
+    `score_answer`), which yields the same abstentions plus the withheld spans.
+    """
     rows: list[Row] = []
     for q, bar in _progress(questions, progress, "eval (system)"):
         try:
-            answer = assistant.answer(q.question, history=list(q.history) or None, top_k=top_k)
-            rows.append(score_answer(q, answer))
+            answer = assistant.answer(q.question, history=list(q.history) or None, top_k=top_k, threshold=0.0)
+            rows.append(score_answer(q, answer, threshold))
         except Exception as err:  # one failing question must not lose a long run
             rows.append(error_row(q, f"{type(err).__name__}: {err}"))
         _update_bar(bar, rows)
@@ -156,23 +167,26 @@ def _evaluate_reader(qset: QuestionSet, options: EvalOptions, settings: Any) -> 
     threshold = options.threshold
     if threshold is None and any(not q.answerable for q in questions):
         threshold = settings.threshold
-    reader = Reader(path=options.reader)
+    reader = options.reader_object or Reader(path=settings.reader_path)
     return run_reader(questions, reader, threshold, options.progress), None, threshold
 
 
 def _evaluate_system(qset: QuestionSet, options: EvalOptions, settings: Any) -> list[Row]:
+    """Index the corpus (a temp index unless --index-dir, so a measurement never reuses
+    or overwrites the user's index) and ask every question."""
     from qa.assistant import Assistant
 
-    if qset.kind == "squad":
-        # The selected paragraphs become the corpus, indexed afresh in a temp dir.
-        with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
-            corpus = Path(tmp) / "corpus"
-            write_squad_corpus(qset.paragraphs, corpus)
-            assistant = Assistant.from_corpus(corpus, index_dir=Path(tmp) / "index", settings=settings)
-            return run_system(qset.questions, assistant, settings.top_k, options.progress)
-    corpus = Path(options.corpus or settings.corpus_dir)
-    assistant = Assistant.from_corpus(corpus, index_dir=options.index_dir, settings=settings)
-    return run_system(qset.questions, assistant, settings.top_k, options.progress)
+    with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
+        if qset.kind == "squad":  # the selected paragraphs become the corpus
+            corpus = write_squad_corpus(qset.paragraphs, Path(tmp) / "corpus").parent
+            index_dir = Path(tmp) / "index"
+        else:
+            corpus = Path(options.corpus or settings.corpus_dir)
+            index_dir = options.index_dir or Path(tmp) / "index"
+        assistant = Assistant.from_corpus(
+            corpus, index_dir=index_dir, settings=settings, reader=options.reader_object, bar=options.progress
+        )
+        return run_system(qset.questions, assistant, settings.top_k, settings.threshold, options.progress)
 
 
 def _git_commit() -> str | None:

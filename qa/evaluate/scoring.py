@@ -34,7 +34,8 @@ class Row:
     best_correct: bool  # is `best_text` right? (False for unanswerable questions)
     cited_source: str | None = None
     cited_lines: list[int] | None = None  # [first, last]
-    cited_quote: str | None = None
+    cited_quote: str | None = None  # the whole cited line
+    cited_span: list[int] | None = None  # [start, end] of the answer within cited_quote
     citation_correct: bool | None = None
     gold_rank: int | None = None  # rank of the first retrieved chunk with a gold line
     retrieved: int = 0
@@ -100,14 +101,23 @@ def _citation_correct(q: EvalQuestion, predicted: str, source: str | None, lines
     return metrics.citation_hits_gold((lines[0], lines[-1]), q.lines)
 
 
-def score_answer(q: EvalQuestion, answer: Any) -> Row:
-    """Score a `qa.types.Answer` (or anything shaped like one) from --mode system."""
-    predicted = "" if answer.abstained else (answer.text or "").strip()
-    best_text = (answer.text or "").strip()
-    cited_source = cited_lines = cited_quote = None
+def score_answer(q: EvalQuestion, answer: Any, floor: float | None = None) -> Row:
+    """Score a `qa.types.Answer` (or anything shaped like one) from --mode system.
+
+    The runner asks the assistant with threshold 0 so the best span and its citation
+    survive for the calibration curve and the misses table; `floor` then re-applies the
+    assistant's rule (abstain when the score is below the threshold). An answer the
+    engine declined even at threshold 0 (nothing citable found) stays declined.
+    """
+    engine_declined = bool(answer.abstained)
+    abstained = engine_declined or (floor is not None and float(answer.score) < floor)
+    best_text = "" if engine_declined else (answer.text or "").strip()
+    predicted = "" if abstained else best_text
+    cited_source = cited_lines = cited_quote = cited_span = None
     if answer.citations:
         first = answer.citations[0]
         cited_source, cited_lines, cited_quote = first.source, [first.line, first.end_line], first.quote
+        cited_span = [first.start, first.end]
     gold_rank = None
     if q.lines:
         retrieved_lines = [
@@ -119,10 +129,11 @@ def score_answer(q: EvalQuestion, answer: Any) -> Row:
         **_base_row(q),
         **_answer_scores(q, predicted, best_text),
         score=float(answer.score),
-        abstained=bool(answer.abstained),
+        abstained=abstained,
         cited_source=cited_source,
         cited_lines=cited_lines,
         cited_quote=cited_quote,
+        cited_span=cited_span,
         citation_correct=_citation_correct(q, predicted, cited_source, cited_lines),
         gold_rank=gold_rank,
         retrieved=len(answer.passages),
@@ -141,12 +152,15 @@ def score_span(q: EvalQuestion, span: Any | None, threshold: float | None, secon
     score = float(span.score) if span is not None else 0.0
     abstained = not best_text or (threshold is not None and score < threshold)
     predicted = "" if abstained else best_text
-    cited_source = cited_lines = cited_quote = None
-    if span is not None and not abstained and q.contexts:
+    cited_source = cited_lines = cited_quote = cited_span = None
+    choice = bool(span is not None and q.contexts and (len(q.contexts) > 1 or len(q.contexts[span.passage].lines) > 1))
+    if span is not None and best_text and q.contexts:
         context = q.contexts[span.passage]
         first, last = context.line_at(span.start), context.line_at(max(span.end - 1, span.start))
         cited_source, cited_lines = context.source, [first, last]
+        line_start = context.text.rfind("\n", 0, span.start) + 1
         cited_quote = context.text.split("\n")[context.text.count("\n", 0, span.start)]
+        cited_span = [span.start - line_start, min(span.end - line_start, len(cited_quote))]
     return Row(
         **_base_row(q),
         **_answer_scores(q, predicted, best_text),
@@ -155,7 +169,10 @@ def score_span(q: EvalQuestion, span: Any | None, threshold: float | None, secon
         cited_source=cited_source,
         cited_lines=cited_lines,
         cited_quote=cited_quote,
-        citation_correct=_citation_correct(q, predicted, cited_source, cited_lines),
+        cited_span=cited_span,
+        # With a one-line passage (nearly every SQuAD paragraph) the citation cannot miss,
+        # so it is only scored when the reader had several lines to choose from.
+        citation_correct=_citation_correct(q, predicted, cited_source, cited_lines) if choice else None,
         timings={"read": seconds, "total": seconds},
     )
 
