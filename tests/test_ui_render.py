@@ -56,6 +56,13 @@ def test_reply_numbers_every_citation_and_shows_line_ranges() -> None:
     assert "> for Russia included **Belarus**. \\[2\\]" in reply  # a two-line quote stays quoted
 
 
+def test_follow_up_shows_how_it_was_read() -> None:
+    follow_up = _answer(question="How many abstained?", resolved_question="What was the UNGA vote? How many abstained?")
+    assert render.render_reply(follow_up).startswith("*Read as: What was the UNGA vote? How many abstained?*\n\n**141 to 5**")
+    same = _answer(resolved_question="what was the UNGA vote?")
+    assert render.render_reply(same).startswith("**141 to 5**")
+
+
 def test_abstention_says_so_shows_closest_passages_and_never_the_span() -> None:
     answer = _answer(abstained=True, text="Belarus", score=0.12, citations=[])
     reply = render.render_reply(answer, threshold=0.5)
@@ -151,13 +158,18 @@ def test_sources_panel_placeholder_before_any_question() -> None:
 # ------------------------------------------------------- articles and history
 
 
-def test_article_rows_and_summary_count_files_articles_passages() -> None:
+def test_article_list_groups_by_file_and_counts() -> None:
     articles = [
-        {"source": "b.jsonl#2", "title": "Two", "date": None, "chunks": 1},
+        {"source": "b.jsonl#2", "title": "Two <b>", "date": None, "chunks": 1},
         {"source": "a.txt", "title": "A", "date": "2022-03-02", "chunks": 3},
         {"source": "b.jsonl#1", "title": "One", "date": "2021-01-01", "chunks": 2},
     ]
-    assert render.article_rows(articles)[0] == ["a.txt", "A", "2022-03-02", 3]
+    html = render.render_articles(articles)
+    assert html.index("<code>a.txt</code>") < html.index("<code>b.jsonl</code>")
+    assert "<code>b.jsonl</code> <span class=\"qa-art-count\">2 articles · 3 passages</span>" in html
+    assert '<span class="qa-art-title">Two &lt;b&gt;</span></li>' in html  # no date, escaped
+    assert '<span class="qa-art-title">A</span> <span class="qa-art-date">2022-03-02</span>' in html
+    assert "No articles" in render.render_articles([])
     assert render.corpus_summary(articles) == "2 files · 3 articles · 6 passages"
     assert render.corpus_summary(articles[:1]) == "1 file · 1 article · 1 passage"
 

@@ -129,7 +129,7 @@ def render_reply(answer: Answer, threshold: float | None = None, max_passages: i
     sentence plus the closest passages, and never the reader's low-confidence span.
     """
     if answer.abstained or not answer.citations:
-        return render_not_found(answer, threshold=threshold, max_passages=max_passages)
+        return _with_reading(answer, render_not_found(answer, threshold=threshold, max_passages=max_passages))
     first = answer.citations[0]
     headline = first.quote[first.start : first.end].strip() or answer.text.strip()
     headline = " ".join(headline.split())
@@ -138,7 +138,16 @@ def render_reply(answer: Answer, threshold: float | None = None, max_passages: i
         quote = bold_span(citation.quote, citation.start, citation.end)
         parts.append(_blockquote(f"{quote} \\[{number}\\]"))
     parts.append("\n".join(citation_line(n, c) + "  " for n, c in enumerate(answer.citations, start=1)).rstrip())
-    return "\n\n".join(parts)
+    return _with_reading(answer, "\n\n".join(parts))
+
+
+def _with_reading(answer: Answer, reply: str) -> str:
+    """Prefix how a follow-up was understood ("How many abstained?" -> a full question),
+    so a wrong reading of the conversation is visible rather than silently answered."""
+    resolved = " ".join((answer.resolved_question or "").split())
+    if not resolved or resolved.casefold() == " ".join(answer.question.split()).casefold():
+        return reply
+    return f"*Read as: {escape_markdown(resolved)}*\n\n{reply}"
 
 
 def render_not_found(answer: Answer, threshold: float | None = None, max_passages: int = 3) -> str:
@@ -250,12 +259,13 @@ def render_sources(
             if not any(is_cited for _, _, is_cited in rows):
                 rows = [(n, text, True) for n, text in sorted(cited.items())]
             cards.append(_card(number, str(citation), citation.title, citation.date, _lines_table(rows)))
-        heading = "Sources"
+        heading = ""  # the panel itself is titled "Sources"
     else:
         for number, hit in enumerate(answer.passages[:max_passages], start=1):
             cards.append(_card(number, passage_label(hit), hit.chunk.title, hit.chunk.date, _passage_lines(hit)))
         heading = "Closest passages (no answer found)" if cards else "No passages matched"
-    return f'<div class="qa-sources"><div class="qa-sources-title">{heading}</div>{"".join(cards)}</div>'
+    title = f'<div class="qa-sources-title">{heading}</div>' if heading else ""
+    return f'<div class="qa-sources">{title}{"".join(cards)}</div>'
 
 
 def _passage_lines(hit: Hit) -> str:
@@ -278,23 +288,44 @@ def _passage_lines(hit: Hit) -> str:
 # ------------------------------------------------------------------ article list
 
 
-def article_rows(articles: Sequence[dict]) -> list[list[object]]:
-    """Rows for the indexed-articles table: source, headline, date, passages."""
-    return [
-        [a.get("source", ""), a.get("title", ""), a.get("date") or "", int(a.get("chunks", 0))]
-        for a in sorted(articles, key=lambda a: (str(a.get("source", "")), str(a.get("title", ""))))
-    ]
+def render_articles(articles: Sequence[dict]) -> str:
+    """HTML list of indexed articles grouped by file: what a question can be answered from.
+
+    A seed file holds a main story plus related stories, and a JSONL file many
+    records, so each file shows its article and passage counts, then its headlines.
+    """
+    if not articles:
+        return '<div class="qa-sources-empty">No articles indexed yet.</div>'
+    files: dict[str, list[dict]] = {}
+    for article in articles:
+        files.setdefault(str(article.get("source", "")).split("#", 1)[0], []).append(article)
+    blocks = []
+    for name in sorted(files):
+        items = files[name]
+        passages = sum(int(a.get("chunks", 0)) for a in items)
+        rows = "".join(
+            f'<li><span class="qa-art-title">{html.escape(str(a.get("title") or "(untitled)"))}</span>'
+            + (f' <span class="qa-art-date">{html.escape(str(a["date"]))}</span>' if a.get("date") else "")
+            + "</li>"
+            for a in sorted(items, key=lambda a: (str(a.get("source", "")), str(a.get("title", ""))))
+        )
+        blocks.append(
+            f'<div class="qa-art-file"><div class="qa-art-head"><code>{html.escape(name)}</code> '
+            f'<span class="qa-art-count">{_plural(len(items), "article")} · {_plural(passages, "passage")}</span></div>'
+            f"<ul>{rows}</ul></div>"
+        )
+    return f'<div class="qa-articles">{"".join(blocks)}</div>'
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def corpus_summary(articles: Sequence[dict]) -> str:
     """``2 files · 14 articles · 31 passages`` (a JSONL file holds many articles)."""
     files = {str(a.get("source", "")).split("#", 1)[0] for a in articles}
     passages = sum(int(a.get("chunks", 0)) for a in articles)
-
-    def plural(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
-    return " · ".join((plural(len(files), "file"), plural(len(articles), "article"), plural(passages, "passage")))
+    return " · ".join((_plural(len(files), "file"), _plural(len(articles), "article"), _plural(passages, "passage")))
 
 
 # ------------------------------------------------------------------ chat history

@@ -1,0 +1,47 @@
+"""`python app.py`: the newsqa chat in your browser, offline, on http://127.0.0.1:7860.
+
+Thin on purpose: parse flags, build the UI (`qa.ui.app`), launch. The page is up in
+a few seconds; the index and models load in the background while it shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # no calls home, set before gradio loads
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Chat with your news articles (Gradio UI).")
+    parser.add_argument("--corpus", type=Path, default=Path("seeds"), help="folder of .txt/.md/.jsonl articles (default: seeds/)")
+    parser.add_argument("--index-dir", type=Path, default=None, help="where the index is kept (default: Settings.index_dir)")
+    parser.add_argument("--reader", type=Path, default=None, help="reader model folder (default: the bundled one)")
+    parser.add_argument("--top-k", type=int, default=None, help="passages the reader sees per question")
+    parser.add_argument("--threshold", type=float, default=None, help="abstain below this confidence (0-1)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    parser.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    parser.add_argument("--share", action="store_true", help="also open a public gradio.live link (uses the network)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    from qa.config import Settings
+    from qa.ui.service import AssistantService
+
+    settings = Settings().with_overrides(
+        corpus_dir=args.corpus,
+        index_dir=args.index_dir,
+        reader_path=args.reader,
+        top_k=args.top_k,
+        threshold=args.threshold,
+    )
+    from qa.ui.app import launch  # imports gradio (~3 s)
+
+    launch(AssistantService(settings), host=args.host, port=args.port, share=args.share)
+
+
+if __name__ == "__main__":
+    main()

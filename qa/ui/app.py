@@ -1,0 +1,284 @@
+"""The Gradio Blocks app: chat, sources panel, uploads, settings, and a JSON API route.
+
+This is the only module that imports Gradio. Handlers are thin: the formatting is in
+`qa.ui.render`, upload safety in `qa.ui.uploads`, and the assistant's lifecycle
+(background loading, one request at a time) in `qa.ui.service`.
+
+Layout: the chat on the left with example-question chips under it; on the right
+a sources panel for the latest answer, the article list with uploads, and settings.
+The page is served before the index is ready; a timer polls the loader and fills in
+the status line and article list when it finishes.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before gradio is imported: no analytics or version-check requests, ever.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")  # Gradio pings its own URL at launch
+
+import logging  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import gradio as gr  # noqa: E402
+
+from qa.config import MAX_QUESTION_CHARS  # noqa: E402
+from qa.ui import render  # noqa: E402
+from qa.ui.service import AssistantNotReady, AssistantService  # noqa: E402
+from qa.ui.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, save_uploads  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = (
+    "What was the UNGA vote?",
+    "How many abstained?",
+    "Which countries spoke up for Russia?",
+    "Where will the ceasefire talks be held?",
+)
+ANSWER_WAIT_S = 900.0  # a question asked while the index loads waits for it
+CONCURRENCY_ID = "assistant"  # chat, API and uploads share one worker: one request at a time
+
+CSS = """
+#status { min-height: 1.6em; }
+#status p { margin: 0; font-size: 0.9em; color: var(--body-text-color-subdued); }
+.chips { gap: 6px !important; flex-wrap: wrap; }
+.chips button { flex: 0 0 auto !important; min-width: 0 !important; border-radius: 999px !important; }
+.qa-sources-title { font-weight: 600; margin-bottom: 6px; }
+.qa-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin-bottom: 10px; }
+.qa-source-head code { font-size: 0.85em; }
+.qa-ref { font-weight: 700; }
+.qa-source-meta { font-size: 0.85em; color: var(--body-text-color-subdued); margin: 2px 0 6px; }
+.qa-line { display: flex; gap: 8px; font-size: 0.88em; line-height: 1.4; padding: 2px 0; }
+.qa-ln { flex: 0 0 2.2em; text-align: right; color: var(--body-text-color-subdued); font-variant-numeric: tabular-nums; }
+.qa-cited { background: var(--color-accent-soft); border-radius: 4px; }
+.qa-text mark { background: #ffe066; color: inherit; padding: 0 1px; border-radius: 2px; }
+.qa-articles { max-height: 360px; overflow-y: auto; font-size: 0.88em; }
+.qa-art-file { margin-bottom: 8px; }
+.qa-art-count, .qa-art-date { color: var(--body-text-color-subdued); font-size: 0.9em; }
+.qa-articles ul { margin: 2px 0 0 1.1em; padding: 0; }
+.qa-sources-empty { color: var(--body-text-color-subdued); font-size: 0.9em; }
+"""
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def _status_text(service: AssistantService) -> str:
+    status = service.status()
+    if status.error and not status.ready:
+        return f"⚠ Could not load the assistant: {status.error}"
+    if status.loading:
+        return f"{status.message}"
+    try:
+        summary = render.corpus_summary(service.get(timeout=0).articles())
+    except Exception as err:  # noqa: BLE001 - a status line must never raise
+        summary = f"article list unavailable ({err})"
+    warning = f" · ⚠ {status.error}" if status.error else ""
+    return f"✓ Ready · {summary} · corpus `{service.settings.corpus_dir}`{warning}"
+
+
+def _article_list(service: AssistantService) -> str:
+    try:
+        return render.render_articles(service.get(timeout=0).articles())
+    except AssistantNotReady:
+        return render.render_articles([])
+    except Exception as err:  # noqa: BLE001 - a listing error must not break the page
+        return f"Article list unavailable: {err}"
+
+
+def _answer(service: AssistantService, question: str, history: list[str], top_k: int | None, threshold: float | None):
+    """Ask the assistant (waiting for the first load if needed); returns (answer, context fn)."""
+    with service.using(timeout=ANSWER_WAIT_S) as bot:
+        answer = bot.answer(question, history=history, top_k=top_k, threshold=threshold)
+        return answer, getattr(bot, "context_lines", None), bot.settings.threshold if threshold is None else threshold
+
+
+# --------------------------------------------------------------------- the app
+
+
+def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -> gr.Blocks:
+    """The Blocks app over `service` (which the caller starts; see `launch`)."""
+    settings = service.settings
+
+    def add_question(message: str, chat: list[dict]) -> tuple[Any, list[dict]]:
+        message = (message or "").strip()[:MAX_QUESTION_CHARS]
+        if not message:
+            return gr.skip(), chat
+        return "", [*chat, {"role": "user", "content": message}]
+
+    def respond(chat: list[dict], top_k: float, threshold: float) -> tuple[list[dict], str]:
+        questions = render.user_questions(chat)
+        if not chat or chat[-1].get("role") != "user" or not questions:
+            return chat, gr.skip()
+        question, earlier = questions[-1], questions[:-1]
+        try:
+            answer, context, used_threshold = _answer(service, question, earlier, int(top_k), float(threshold))
+        except AssistantNotReady as err:
+            return [*chat, {"role": "assistant", "content": f"{err}"}], gr.skip()
+        except Exception as err:  # noqa: BLE001 - the chat must keep working
+            log.exception("answering %r failed", question)
+            return [*chat, {"role": "assistant", "content": f"⚠ Something went wrong: {err}"}], gr.skip()
+        reply = render.render_reply(answer, threshold=used_threshold)
+        return [*chat, {"role": "assistant", "content": reply}], render.render_sources(answer, context)
+
+    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, Any, Any, str]:
+        if not files:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        progress(0, desc="Checking files…")
+        saved, errors = save_uploads(files, service.settings.corpus_dir)
+        lines: list[str] = []
+        for item in saved:
+            count = f"{item.articles} article{'s' if item.articles != 1 else ''}"
+            lines.append(f"✓ `{item.source}`: {count}{' (already there)' if item.already_present else ''}")
+            lines.extend(f"⚠ {render.escape_markdown(note)}" for note in item.notes)
+        if saved:
+            try:
+                with service.using(timeout=ANSWER_WAIT_S) as bot:
+                    report = bot.refresh(progress=lambda done, total, message: progress((done, max(total, 1)), desc=message))
+                lines.append(f"Index updated: {report}. Ask away.")
+            except Exception as err:  # noqa: BLE001
+                log.exception("indexing uploads failed")
+                lines.append(f"⚠ Saved, but indexing failed: {err}")
+        lines.extend(f"✗ {render.escape_markdown(error)}" for error in errors)
+        return "\n\n".join(lines), None, _article_list(service), _status_text(service)
+
+    def poll() -> tuple[str, Any, Any]:
+        status = service.status()
+        if status.loading:
+            return _status_text(service), gr.skip(), gr.Timer(active=True)
+        return _status_text(service), _article_list(service), gr.Timer(active=False)
+
+    def apply_reader(path: str) -> tuple[str, Any]:
+        path = (path or "").strip()
+        target = Path(path).expanduser()
+        if not path or not target.is_dir():
+            return f"✗ No model folder at `{path}`", gr.skip()
+        if not service.reload(reader_path=target):
+            return "Already loading; try again when it is ready.", gr.skip()
+        return f"Loading reader `{target}`… the current one answers meanwhile.", gr.Timer(active=True)
+
+    def ask(
+        question: str, history: list[str] | None = None, top_k: int | None = None, threshold: float | None = None
+    ) -> dict:
+        """Answer `question` from the indexed articles.
+
+        Returns the `Answer` as JSON: text, score, abstained, citations (source, line,
+        quote, span offsets, title, date) and the retrieved passages. `history` is the
+        list of earlier questions, for follow-ups such as "How many abstained?".
+        """
+        question = (question or "").strip()
+        if not question:
+            raise gr.Error("Ask a question.")
+        answer, _, _ = _answer(service, question[:MAX_QUESTION_CHARS], list(history or []), top_k, threshold)
+        return answer.to_dict()
+
+    def articles() -> list[dict]:
+        """The indexed articles: source, title, date and passage count of each."""
+        return list(service.get(timeout=ANSWER_WAIT_S).articles())
+
+    with gr.Blocks(title="newsqa · ask the news", analytics_enabled=False, fill_width=True) as demo:
+        with gr.Row(equal_height=False):
+            gr.Markdown("### newsqa — ask the news, get the line it came from")
+        status = gr.Markdown("Starting…", elem_id="status")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=420):
+                chatbot = gr.Chatbot(
+                    elem_id="chat",
+                    label="Chat",
+                    height="62vh",
+                    buttons=["copy", "copy_all"],
+                    latex_delimiters=[],
+                    feedback_options=None,
+                    placeholder="Ask a question about the articles. Answers quote the exact source line.",
+                )
+                with gr.Row(elem_classes="chips"):
+                    chips = [gr.Button(q, size="sm", variant="secondary", elem_classes="chip") for q in examples]
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(
+                        elem_id="question",
+                        show_label=False,
+                        placeholder="e.g. What was the UNGA vote?",
+                        max_length=MAX_QUESTION_CHARS,
+                        scale=8,
+                        autofocus=True,
+                        submit_btn="Ask",
+                    )
+                    clear = gr.Button("Clear chat", elem_id="clear", size="sm", variant="secondary", scale=0, min_width=96)
+            with gr.Column(scale=2, min_width=320):
+                with gr.Accordion("Sources", open=True, elem_id="sources-panel"):
+                    sources = gr.HTML(render.render_sources(None), elem_id="sources")
+                with gr.Accordion("Articles", open=False, elem_id="articles-panel"):
+                    uploader = gr.File(
+                        label=f"Add articles ({', '.join(ALLOWED_SUFFIXES)}; up to {MAX_UPLOAD_BYTES // 2**20} MB each)",
+                        file_count="multiple",
+                        file_types=list(ALLOWED_SUFFIXES),
+                        type="filepath",
+                        elem_id="upload",
+                        height=140,
+                    )
+                    upload_status = gr.Markdown(elem_id="upload-status")
+                    table = gr.HTML(render.render_articles([]), elem_id="articles")
+                with gr.Accordion("Settings", open=False, elem_id="settings-panel"):
+                    top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages to read (top-k)")
+                    threshold = gr.Slider(
+                        0.0, 1.0, value=settings.threshold, step=0.05,
+                        label="Abstention threshold (answers below this confidence are withheld)",
+                    )
+                    reader = gr.Textbox(value=str(settings.reader_path), label="Reader model folder")
+                    apply = gr.Button("Load reader", size="sm")
+                    reader_status = gr.Markdown()
+        timer = gr.Timer(1.0)
+
+        chat_inputs = [chatbot, top_k, threshold]
+        private = {"api_visibility": "private"}
+        question.submit(add_question, [question, chatbot], [question, chatbot], queue=False, **private).then(
+            respond, chat_inputs, [chatbot, sources], concurrency_id=CONCURRENCY_ID, **private
+        )
+        for chip in chips:
+            chip.click(add_question, [chip, chatbot], [question, chatbot], queue=False, **private).then(
+                respond, chat_inputs, [chatbot, sources], concurrency_id=CONCURRENCY_ID, **private
+            )
+        clear.click(lambda: ([], render.render_sources(None), ""), None, [chatbot, sources, question], queue=False, **private)
+        chatbot.clear(lambda: render.render_sources(None), None, [sources], queue=False, **private)
+        uploader.upload(
+            upload, [uploader], [upload_status, uploader, table, status],
+            concurrency_id=CONCURRENCY_ID, show_progress="full", **private,
+        )
+        timer.tick(poll, None, [status, table, timer], show_progress="hidden", **private)
+        demo.load(poll, None, [status, table, timer], show_progress="hidden", **private)
+        apply.click(apply_reader, [reader], [reader_status, timer], **private)
+        gr.api(ask, api_name="ask", concurrency_id=CONCURRENCY_ID)
+        gr.api(articles, api_name="articles")
+    return demo
+
+
+def launch(
+    service: AssistantService,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    share: bool = False,
+    block: bool = True,
+) -> gr.Blocks:
+    """Start loading the assistant in the background, then serve the app at once."""
+    service.start()
+    demo = build_app(service)
+    demo.queue(default_concurrency_limit=1)
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        share=share,
+        inbrowser=False,
+        prevent_thread_lock=not block,
+        show_error=True,
+        max_file_size=MAX_UPLOAD_BYTES,
+        footer_links=["api", "settings"],
+        run_history=False,
+        ssr_mode=False,
+        mcp_server=False,
+        pwa=False,
+        css=CSS,
+        theme=gr.themes.Default(primary_hue="blue"),
+    )
+    return demo

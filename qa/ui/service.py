@@ -1,0 +1,159 @@
+"""The one `Assistant` behind the UI, loaded off the request path.
+
+Loading models and the index takes seconds to minutes; the page must show at once.
+`AssistantService` builds the assistant in a background thread as soon as the app
+starts, reports progress for the status line, makes handlers wait (bounded) for it,
+and serialises use of it: answering, re-indexing after an upload and switching
+readers never run over each other. Switching readers builds the new assistant
+while the old one keeps answering, and swaps only if the new one loaded.
+
+No Gradio here, and `qa.assistant` (torch, transformers) is imported only inside
+the loader thread, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from qa.config import Settings
+
+Progress = Callable[[int, int, str], None]  # (done, total, message), as `qa.store` reports it
+Factory = Callable[[Settings, Progress], Any]  # -> Assistant
+
+
+class AssistantNotReady(RuntimeError):
+    """The assistant is still loading, or failed to load; the message says which."""
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the status line shows."""
+
+    ready: bool
+    loading: bool
+    message: str
+    error: str | None = None
+
+
+def default_factory(settings: Settings, progress: Progress) -> Any:
+    """Open (load, update or build) the index of `settings.corpus_dir`, then the reader.
+
+    The reader is loaded here rather than on the first question so that "Ready" means
+    the first answer is fast, and so a bad reader path fails while the previous
+    assistant is still in place.
+    """
+    from qa.assistant import Assistant  # heavy: torch + transformers
+
+    assistant = Assistant.from_corpus(
+        settings.corpus_dir, index_dir=settings.index_dir, settings=settings, progress=progress, bar=False
+    )
+    progress(0, 1, "Loading the reader model")
+    assistant.reader  # noqa: B018 - loads it
+    return assistant
+
+
+class AssistantService:
+    """Holds the current assistant; thread-safe.
+
+    `lock` serialises every use of the assistant: the reader and the index are not
+    safe to use from two threads at once, and one CPU-bound request at a time is
+    also the fastest order on a small machine.
+    """
+
+    def __init__(self, settings: Settings, factory: Factory = default_factory) -> None:
+        self._factory = factory
+        self._settings = settings
+        self._assistant: Any | None = None
+        self._error: str | None = None
+        self._loading = False
+        self._message = "Not started"
+        self._state = threading.Condition()
+        self.lock = threading.RLock()
+
+    # ---------------------------------------------------------------- loading
+
+    def start(self, settings: Settings | None = None) -> bool:
+        """Begin loading in the background; False if a load is already running."""
+        with self._state:
+            if self._loading:
+                return False
+            target = settings or self._settings
+            self._loading = True
+            self._message = (
+                "Loading the index and models…" if self._assistant is None else f"Loading reader {target.reader_path}…"
+            )
+        thread = threading.Thread(target=self._load, args=(target,), name="qa-ui-loader", daemon=True)
+        thread.start()
+        return True
+
+    def _load(self, settings: Settings) -> None:
+        try:
+            assistant = self._factory(settings, self._report)
+        except BaseException as err:  # shown in the page; the app keeps running
+            traceback.print_exc()
+            with self._state:
+                self._loading = False
+                self._error = f"{type(err).__name__}: {err}"
+                self._message = "Loading failed" if self._assistant is None else "Kept the previous reader"
+                self._state.notify_all()
+            return
+        with self.lock, self._state:
+            self._assistant = assistant
+            self._settings = getattr(assistant, "settings", settings)
+            self._loading = False
+            self._error = None
+            self._message = "Ready"
+            self._state.notify_all()
+
+    def _report(self, done: int, total: int, message: str) -> None:
+        """Loader progress for the status line ("Embedding passages 40/120…")."""
+        counts = f" {done}/{total}" if total > 1 else ""
+        with self._state:
+            self._message = f"{message.rstrip('.… ')}{counts}…"
+
+    def reload(self, **overrides: Any) -> bool:
+        """Load a new assistant with `overrides` applied to the current settings."""
+        return self.start(self._settings.with_overrides(**overrides))
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until no load is running (or `timeout`); True if an assistant is ready."""
+        with self._state:
+            self._state.wait_for(lambda: not self._loading, timeout=timeout)
+            return self._assistant is not None
+
+    # ------------------------------------------------------------------ using
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    def status(self) -> Status:
+        with self._state:
+            return Status(
+                ready=self._assistant is not None,
+                loading=self._loading,
+                message=self._message,
+                error=self._error,
+            )
+
+    def get(self, timeout: float | None = None) -> Any:
+        """The current assistant, waiting up to `timeout` for the first load."""
+        with self._state:
+            self._state.wait_for(lambda: self._assistant is not None or not self._loading, timeout=timeout)
+            if self._assistant is not None:
+                return self._assistant
+            if self._loading:
+                raise AssistantNotReady("Still loading the index and models; try again in a moment.")
+            raise AssistantNotReady(f"The assistant could not be loaded: {self._error or 'not started'}")
+
+    @contextmanager
+    def using(self, timeout: float | None = None) -> Iterator[Any]:
+        """``with service.using() as bot:`` — the assistant, held exclusively."""
+        assistant = self.get(timeout)
+        with self.lock:
+            yield self._assistant or assistant

@@ -1,0 +1,221 @@
+"""End to end in a real browser: `python app.py` driven by Playwright in Debian's Chromium.
+
+One app process (over a temporary copy of seeds/, so uploads never touch the repo)
+serves the whole module; the tests run in file order as one journalist's session:
+ask, follow up, upload an article and ask about it, hit a question the articles
+can't answer. Screenshots go to test-artifacts/ (gitignored; docs/screenshot.png is
+copied from there). Every request the page makes is recorded, and the last test
+asserts none left the machine.
+
+Waits use Playwright's auto-retrying `expect(...)` with generous timeouts: they are
+deadlines for a slow CI box, never assertions about speed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+SEED = "000_40ab86d132b0175c.txt"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STARTUP_S = 180  # server up (imports gradio)
+LOAD_MS = 600_000  # first index build + reader load on a busy 2-core box
+ANSWER_MS = 180_000
+UPLOADED = """Harbour reopens after storm
+The port of Valdris reopened on Monday after Storm Elena had closed it for nine days.
+Harbour master Ines Okafor said 212 cargo ships had been waiting offshore for the storm to pass.
+Repairs to the northern breakwater will cost an estimated 14 million euros, the city council said.
+"""
+
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) not installed")
+expect = sync_api.expect
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_http(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"app.py exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"app.py did not serve {url} within {STARTUP_S}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`python app.py` on a free loopback port over a throwaway corpus and index."""
+    work = tmp_path_factory.mktemp("browser-app")
+    corpus = work / "corpus"
+    corpus.mkdir()
+    shutil.copy(ROOT / "seeds" / SEED, corpus / SEED)
+    port = _free_port()
+    log = work / "app.log"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+        "NO_PROXY": "127.0.0.1,localhost",
+    }
+    command = [
+        sys.executable, "app.py", "--corpus", str(corpus), "--index-dir", str(work / "index"),
+        "--host", "127.0.0.1", "--port", str(port),
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_for_http(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copy(log, ARTIFACTS / "app.log")
+
+
+@pytest.fixture(scope="module")
+def session(app_url: str) -> Iterator[dict]:
+    """A Chromium page on the app, plus every URL the page requested."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    requested: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 960})
+        page.on("request", lambda request: requested.append(request.url))
+        page.goto(app_url)
+        yield {"page": page, "requested": requested}
+        browser.close()
+
+
+def _shot(page, name: str) -> Path:
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def _ask(page, question: str):
+    """Type a question, press Enter; return the locator of the new assistant reply."""
+    replies = page.locator("#chat [data-testid='bot']")
+    before = replies.count()
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    expect(replies).to_have_count(before + 1, timeout=ANSWER_MS)
+    return replies.nth(before)
+
+
+def test_page_shows_at_once_and_reports_when_the_index_is_ready(session: dict) -> None:
+    page = session["page"]
+    expect(page.locator("#question textarea")).to_be_visible()
+    expect(page.locator(".chip")).to_have_count(4)
+    expect(page.locator("#status")).to_contain_text("Ready", timeout=LOAD_MS)
+    expect(page.locator("#status")).to_contain_text("1 file")
+
+
+def test_question_is_answered_with_bold_span_confidence_and_line_citation(session: dict) -> None:
+    page = session["page"]
+    reply = _ask(page, "What was the UNGA vote?")
+    expect(reply).to_contain_text("141 to 5", timeout=ANSWER_MS)
+    expect(reply).to_contain_text(f"[1] {SEED}:4")
+    expect(reply).to_contain_text("confidence")
+    expect(reply.locator("blockquote strong, blockquote b").first).to_contain_text("141 to 5")
+    expect(reply.locator("blockquote")).to_contain_text("The vote was")  # the whole source line
+    # the sources panel: the cited line in context, the span highlighted, headline and date
+    sources = page.locator("#sources")
+    expect(sources.locator(".qa-cited")).to_contain_text("The vote was")
+    expect(sources.locator("mark").first).to_contain_text("141 to 5")
+    expect(sources).to_contain_text(f"{SEED}:4")
+    expect(sources).to_contain_text("2022-03-02")
+    expect(sources.locator(".qa-line")).to_have_count(5)  # two lines either side
+    _shot(page, "01-answer")
+
+
+def test_follow_up_uses_the_conversation(session: dict) -> None:
+    page = session["page"]
+    reply = _ask(page, "How many abstained?")
+    expect(reply).to_contain_text("34", timeout=ANSWER_MS)
+    expect(reply).to_contain_text(f"{SEED}:4")
+    _shot(page, "02-follow-up")
+
+
+def test_uploaded_article_is_indexed_and_answerable(session: dict, tmp_path: Path) -> None:
+    page = session["page"]
+    page.locator("#clear").click()
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(0)
+    page.locator("#articles-panel").get_by_text("Articles").first.click()
+    article = tmp_path / "harbour.txt"
+    article.write_text(UPLOADED, encoding="utf-8")
+    page.locator("#upload input[type=file]").set_input_files(str(article))
+    status = page.locator("#upload-status")
+    expect(status).to_contain_text("uploads/harbour.txt", timeout=ANSWER_MS)
+    expect(status).to_contain_text("1 added")
+    expect(page.locator("#articles")).to_contain_text("uploads/harbour.txt")
+    expect(page.locator("#status")).to_contain_text("2 files")
+    _shot(page, "03-uploaded")
+
+    reply = _ask(page, "How many cargo ships had been waiting offshore?")
+    expect(reply).to_contain_text("212", timeout=ANSWER_MS)
+    expect(reply).to_contain_text("uploads/harbour.txt:3")
+    _shot(page, "04-answer-from-upload")
+
+
+def test_a_bad_upload_is_refused_with_a_reason(session: dict, tmp_path: Path) -> None:
+    page = session["page"]
+    bad = tmp_path / "notes.txt"
+    bad.write_bytes("Caf\xe9 reopens\nThe caf\xe9 reopened.".encode("latin-1"))
+    page.locator("#upload input[type=file]").set_input_files(str(bad))
+    expect(page.locator("#upload-status")).to_contain_text("not UTF-8 text", timeout=ANSWER_MS)
+
+
+def test_unanswerable_question_abstains_with_closest_passages(session: dict) -> None:
+    page = session["page"]
+    reply = _ask(page, "What did the Mars rover find on Titan?")
+    expect(reply).to_contain_text("I couldn't find that in the articles", timeout=ANSWER_MS)
+    expect(reply).to_contain_text("Closest passages")
+    expect(reply.locator("blockquote strong")).to_have_count(0)
+    expect(page.locator("#sources")).to_contain_text("no answer found")
+    _shot(page, "05-not-found")
+
+
+def test_the_page_made_no_requests_off_this_machine(session: dict) -> None:
+    hosts = {urlparse(url).hostname for url in session["requested"] if urlparse(url).scheme in ("http", "https", "ws", "wss")}
+    assert session["requested"], "no requests were recorded at all"
+    assert hosts <= {"127.0.0.1", "localhost"}, f"the page contacted {sorted(hosts - {'127.0.0.1', 'localhost'})}"
