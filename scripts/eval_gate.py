@@ -1,38 +1,50 @@
 """CI regression gate: evaluate the seed question set and fail below the recorded floors.
 
-    python scripts/eval_gate.py [--report out/eval-gate]
+    python scripts/eval_gate.py [--report out/eval-gate] [--reader DIR] [--suggest]
 
-Runs `qa eval tests/data/seed_questions.jsonl --corpus seeds` (system mode: real index,
-real bundled reader, fresh temporary index), prints the metric table, writes the full
-report, and exits 1 if EM or citation accuracy falls below its floor, or if any
-question raised an error. The floors are today's measured figures minus a small margin:
-a regression gate, not a wish. When a change improves the figures, raise the floors in
-the same commit (and say so); never lower them to make a red build green.
+Runs the equivalent of `qa eval tests/data/seed_questions.jsonl --corpus seeds` (system
+mode: fresh temporary index, bundled reader unless --reader), prints the metric table,
+writes the full report (JSON, Markdown, PNGs), and exits 1 if a gated metric falls below
+its floor or any question raised an error.
+
+Floors are today's measured figure minus a margin of one question (`--suggest` prints
+them for the current code): a regression gate, not a wish. The engine is deterministic,
+so the margin only absorbs a single borderline answer flipping across machines. When a
+change improves the figures, raise the floors in the same commit; never lower them to
+turn a red build green without saying why in the commit message.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-# Measured on the seed set (50 questions) with the bundled reader; see the commit that
-# last changed these numbers for the run they came from. Margin: about one question
-# (0.02 of 50) below the measured figure, so a genuine regression of two questions fails.
-MEASURED = {"em": None, "citation_accuracy": None}
-FLOORS = {"em": None, "citation_accuracy": None}
+# metric -> floor. Measured on tests/data/seed_questions.jsonl (50 questions, 42 with gold
+# lines), corpus seeds/, default settings (hybrid, top_k 5, threshold 0.5):
+#   recall@5 0.976 (41/42), MRR 0.877, recall@1 0.810 -- retrieval does not depend on
+#   the reader, measured 2026-11-25 at commit 0e03db4.
+#   EM and citation accuracy need the bundled reader (qa/reader_model), which was still
+#   training when this gate was written: run `--suggest` once it ships and record them.
+FLOORS: dict[str, float | None] = {
+    "em": None,
+    "citation_accuracy": None,
+    "recall_at_5": 0.95,
+    "mrr": 0.85,
+}
 
 
 def check(metrics: dict[str, dict], floors: dict[str, float | None]) -> list[str]:
     """Human-readable failures (empty when the run passes the gate)."""
     failures = []
     for name, floor in floors.items():
-        value = metrics.get(name, {}).get("value")
         if floor is None:
             continue
+        value = metrics.get(name, {}).get("value")
         if value is None or value < floor:
             failures.append(f"{name} = {value} is below its floor {floor}")
     errors = metrics.get("errors", {}).get("value") or 0
@@ -41,11 +53,25 @@ def check(metrics: dict[str, dict], floors: dict[str, float | None]) -> list[str
     return failures
 
 
+def suggest(metrics: dict[str, dict], names: list[str]) -> dict[str, float | None]:
+    """Floors for the measured figures: one question's worth below, rounded down."""
+    out: dict[str, float | None] = {}
+    for name in names:
+        m = metrics.get(name, {})
+        if m.get("value") is None or not m.get("n"):
+            out[name] = None
+            continue
+        out[name] = math.floor((m["value"] - 1 / m["n"]) * 1000 + 1e-9) / 1000
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", type=Path, default=ROOT / "tests" / "data" / "seed_questions.jsonl")
     parser.add_argument("--corpus", type=Path, default=ROOT / "seeds")
+    parser.add_argument("--reader", type=Path, default=None, help="reader model (default: the bundled one)")
     parser.add_argument("--report", type=Path, default=ROOT / "out" / "eval-gate")
+    parser.add_argument("--suggest", action="store_true", help="also print floors for today's figures")
     args = parser.parse_args(argv)
 
     from qa.evaluate import report
@@ -53,20 +79,22 @@ def main(argv: list[str] | None = None) -> int:
     from qa.evaluate.runner import EvalOptions, evaluate
 
     qset = load_questions(args.dataset)
-    run = evaluate(qset, EvalOptions(mode="system", corpus=args.corpus, progress=False))
+    run = evaluate(qset, EvalOptions(mode="system", corpus=args.corpus, reader=args.reader, progress=False))
     full = report.build(run)
     report.write_report_dir(full, run.rows, args.report)
     print(report.format_table(full["metrics"]))
-    print(f"report: {args.report}/report.md")
-    if any(v is None for v in FLOORS.values()):
-        print("eval gate: floors not recorded yet; nothing enforced for:",
-              ", ".join(k for k, v in FLOORS.items() if v is None))
+    print(f"report: {args.report / 'report.md'}")
+    if args.suggest:
+        print(f"suggested floors: {suggest(full['metrics'], list(FLOORS))}")
+    pending = [name for name, floor in FLOORS.items() if floor is None]
+    if pending:
+        print(f"eval gate: no floor recorded yet for {', '.join(pending)} (not enforced)")
     failures = check(full["metrics"], FLOORS)
     for failure in failures:
         print(f"eval gate FAILED: {failure}")
     if not failures:
-        shown = ", ".join(f"{k} >= {v}" for k, v in FLOORS.items() if v is not None)
-        print(f"eval gate passed ({shown or 'errors only'})")
+        enforced = ", ".join(f"{k} >= {v}" for k, v in FLOORS.items() if v is not None)
+        print(f"eval gate passed: {enforced}, no errors")
     return 1 if failures else 0
 
 

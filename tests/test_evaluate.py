@@ -445,3 +445,33 @@ def test_system_run_over_the_real_seed_index(seed_index) -> None:
     assert rows["seed-f1"].em == 1.0  # "How many abstained?" after the vote question
     unanswerable = rows["seed-u2"]
     assert (unanswerable.abstained, unanswerable.em) == (True, 1.0)
+
+
+# ------------------------------------------------------------------ CI gate
+
+
+def _gate():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("eval_gate", ROOT / "scripts" / "eval_gate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gate_fails_below_a_floor_and_on_errors() -> None:
+    gate = _gate()
+    metrics = {"em": {"value": 0.60, "n": 50}, "mrr": {"value": None, "n": 0}, "errors": {"value": 0.0, "n": 50}}
+    assert gate.check(metrics, {"em": 0.58, "citation_accuracy": None}) == []
+    assert gate.check(metrics, {"em": 0.62}) == ["em = 0.6 is below its floor 0.62"]
+    assert gate.check(metrics, {"mrr": 0.5}) == ["mrr = None is below its floor 0.5"]  # missing is a failure
+    metrics["errors"]["value"] = 2.0
+    assert gate.check(metrics, {}) == ["2 question(s) raised errors"]
+
+
+def test_gate_suggests_one_question_below_the_measurement() -> None:
+    gate = _gate()
+    # 0.62 over 50 questions: one question is 0.02 -> 0.60 (rounded down to 3 places)
+    # 0.7 over 30: 0.7 - 1/30 = 0.6667 -> 0.666
+    suggested = gate.suggest({"em": {"value": 0.62, "n": 50}, "mrr": {"value": 0.7, "n": 30}}, ["em", "mrr", "x"])
+    assert suggested == {"em": 0.6, "mrr": 0.666, "x": None}
