@@ -385,6 +385,7 @@ def test_cli_eval_prints_table_and_writes_report(tmp_path: Path, monkeypatch, ca
     assert seen["options"].mode == "system" and seen["options"].top_k == 2
     out = capsys.readouterr().out
     assert "EM (answerable)" in out and (tmp_path / "r" / "report.md").exists()
+    assert "worst misses" in out and "gold: 34   predicted: 34 abstentions and more" in out
 
     args = _parse(["eval", str(SEED_SET), "--json", "--no-progress"])
     assert args.func(args) == 0

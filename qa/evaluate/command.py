@@ -89,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
         meta = full["meta"]
         print(f"{meta['dataset']}: {meta['questions']} questions, {meta['mode']} mode")
         print(report.format_table(full["metrics"]))
+        print()
+        print(report.format_misses(result.rows, min(args.worst, 5)))
     errors = int(full["metrics"]["errors"]["value"] or 0)
     if errors:
         first = next(r for r in result.rows if r.error)

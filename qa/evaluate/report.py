@@ -100,6 +100,27 @@ def format_table(metrics: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _predicted(row: Row) -> str:
+    if row.error:
+        return f"(error: {row.error})"
+    if row.abstained:
+        return f"(abstained; best span: {row.best_text})" if row.best_text else "(abstained)"
+    return row.predicted or "(empty)"
+
+
+def format_misses(rows: Sequence[Row], limit: int = 5) -> str:
+    """The worst misses as short plain-text lines, for the terminal after the table."""
+    misses = summary.worst_misses(rows, limit)
+    if not misses:
+        return "worst misses: none"
+    out = [f"worst misses ({len(misses)} shown; all in report.md with --report):"]
+    for r in misses:
+        gold = " | ".join(r.answers) if r.answerable else "(unanswerable)"
+        out.append(f"  {r.id}: {' / '.join([*r.history, r.question])}")
+        out.append(f"      gold: {gold}   predicted: {_predicted(r)}   cited: {_cited(r)}")
+    return "\n".join(out)
+
+
 def _md_cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ").strip()
 
@@ -147,12 +168,7 @@ def markdown(report: dict[str, Any], rows: Sequence[Row], charts: Sequence[str] 
         for r in misses:
             question = " / ".join([*r.history, r.question]) if r.history else r.question
             gold = " · ".join(r.answers) if r.answerable else "(unanswerable)"
-            if r.error:
-                predicted = f"(error: {r.error})"
-            elif r.abstained:
-                predicted = f"(abstained; best span: {r.best_text})" if r.best_text else "(abstained)"
-            else:
-                predicted = r.predicted or "(empty)"
+            predicted = _predicted(r)
             quote = f" “{_excerpt(r)}”" if r.cited_quote else ""
             out.append(
                 f"| {_md_cell(r.id)} | {_md_cell(question)} | {_md_cell(gold)} | {_md_cell(predicted)} "
