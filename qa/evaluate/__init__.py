@@ -1,7 +1,8 @@
 """`qa eval`: measuring the assistant against questions with known answers.
 
 The package is split so each piece can be tested alone: `metrics` (pure scoring
-functions), `datasets` (question files in), `runner` (drive the engine, one row per
-question), `report` (JSON / Markdown / table out), `charts` (PNG figures), `compare`
-(two runs side by side) and `command` (the CLI wiring).
+functions), `datasets` (question files in), `scoring` (one answer -> one scored row),
+`runner` (drive the engine over a question set), `summary` (rows -> headline metrics),
+`report` (JSON / Markdown / terminal table out), `charts` (PNG figures), `compare` (two
+runs side by side) and `command` (the CLI wiring, called from `qa/cli.py`).
 """

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qa.squad import load_squad
@@ -227,14 +227,8 @@ def attach_contexts(questions: list[EvalQuestion], corpus_dir: Path) -> list[Eva
             ]
         candidates = [c for c in cache[file_part] if "#" not in q.source or c.source == q.source]
         gold = [c for c in candidates if set(c.lines) & set(q.lines)]
-        out.append(_with_contexts(q, tuple(gold or candidates)))
+        out.append(replace(q, contexts=tuple(gold or candidates)))
     return out
-
-
-def _with_contexts(q: EvalQuestion, contexts: tuple[Context, ...]) -> EvalQuestion:
-    from dataclasses import replace
-
-    return replace(q, contexts=contexts)
 
 
 # ------------------------------------------------------------------------- SQuAD
