@@ -6,6 +6,7 @@ over the seed corpus and asks through Gradio's API like any script would.
 
 from __future__ import annotations
 
+import ipaddress
 import shutil
 import socket
 import threading
@@ -84,8 +85,46 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _is_loopback(host: object) -> bool:
+    if host in ("localhost", None, ""):
+        return True
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return False  # a hostname other than localhost: a DNS lookup off this machine
+
+
+@pytest.fixture()
+def offsite_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every DNS lookup or connection this process attempts to anything but loopback."""
+    calls: list[str] = []
+    real_getaddrinfo, real_connect, real_connect_ex = socket.getaddrinfo, socket.socket.connect, socket.socket.connect_ex
+
+    def getaddrinfo(host, *args, **kwargs):
+        if not _is_loopback(host.decode() if isinstance(host, bytes) else host):
+            calls.append(f"getaddrinfo {host}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def record(address: object) -> None:
+        if isinstance(address, tuple) and not _is_loopback(address[0]):
+            calls.append(f"connect {address[0]}")
+
+    def connect(self, address):
+        record(address)
+        return real_connect(self, address)
+
+    def connect_ex(self, address):
+        record(address)
+        return real_connect_ex(self, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    return calls
+
+
 @pytest.mark.slow
-def test_gradio_client_asks_the_api_route_and_gets_json(tmp_path: Path) -> None:
+def test_gradio_client_asks_the_api_route_and_gets_json(tmp_path: Path, offsite_calls: list[str]) -> None:
     pytest.importorskip("gradio_client")
     from gradio_client import Client
 
@@ -114,3 +153,4 @@ def test_gradio_client_asks_the_api_route_and_gets_json(tmp_path: Path) -> None:
         assert any(a["source"] == "000_40ab86d132b0175c.txt" and a["chunks"] > 0 for a in listed)
     finally:
         demo.close()
+    assert offsite_calls == []  # app start, model load and answering stayed on this machine

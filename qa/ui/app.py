@@ -144,11 +144,14 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
         lines.extend(f"✗ {render.escape_markdown(error)}" for error in errors)
         return "\n\n".join(lines), None, _article_list(service), _status_text(service)
 
-    def poll() -> tuple[str, Any, Any]:
+    def poll() -> tuple[str, Any, Any, Any]:
         status = service.status()
         if status.loading:
-            return _status_text(service), gr.skip(), gr.Timer(active=True)
-        return _status_text(service), _article_list(service), gr.Timer(active=False)
+            return _status_text(service), gr.skip(), gr.skip(), gr.Timer(active=True)
+        reader_line = f"Current reader: `{service.settings.reader_path}`"
+        if status.error and status.ready:
+            reader_line += f"\n\n✗ Last load failed: {render.escape_markdown(status.error)}"
+        return _status_text(service), _article_list(service), reader_line, gr.Timer(active=False)
 
     def apply_reader(path: str) -> tuple[str, Any]:
         path = (path or "").strip()
@@ -246,8 +249,8 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
             upload, [uploader], [upload_status, uploader, table, status],
             concurrency_id=CONCURRENCY_ID, show_progress="full", **private,
         )
-        timer.tick(poll, None, [status, table, timer], show_progress="hidden", **private)
-        demo.load(poll, None, [status, table, timer], show_progress="hidden", **private)
+        timer.tick(poll, None, [status, table, reader_status, timer], show_progress="hidden", **private)
+        demo.load(poll, None, [status, table, reader_status, timer], show_progress="hidden", **private)
         apply.click(apply_reader, [reader], [reader_status, timer], **private)
         gr.api(ask, api_name="ask", concurrency_id=CONCURRENCY_ID)
         gr.api(articles, api_name="articles")
