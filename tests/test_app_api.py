@@ -149,6 +149,9 @@ def test_gradio_client_asks_the_api_route_and_gets_json(tmp_path: Path, offsite_
         unknown = client.predict("What did the Mars rover find on Titan?", api_name="/ask")
         assert unknown["abstained"] and unknown["citations"] == []
 
+        with pytest.raises(Exception, match="the limit is 500"):
+            client.predict("why? " * 200, api_name="/ask")
+
         listed = client.predict(api_name="/articles")
         assert any(a["source"] == "000_40ab86d132b0175c.txt" and a["chunks"] > 0 for a in listed)
     finally:

@@ -25,6 +25,7 @@ from typing import Any  # noqa: E402
 import gradio as gr  # noqa: E402
 
 from qa.config import MAX_QUESTION_CHARS  # noqa: E402
+from qa.types import Answer  # noqa: E402
 from qa.ui import render  # noqa: E402
 from qa.ui.service import AssistantNotReady, AssistantService  # noqa: E402
 from qa.ui.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, save_uploads  # noqa: E402
@@ -68,14 +69,14 @@ CSS = """
 def _status_text(service: AssistantService) -> str:
     status = service.status()
     if status.error and not status.ready:
-        return f"⚠ Could not load the assistant: {status.error}"
+        return f"⚠ Could not load the assistant: {render.escape_markdown(status.error)}"
     if status.loading:
         return f"{status.message}"
     try:
         summary = render.corpus_summary(service.get(timeout=0).articles())
     except Exception as err:  # noqa: BLE001 - a status line must never raise
         summary = f"article list unavailable ({err})"
-    warning = f" · ⚠ {status.error}" if status.error else ""
+    warning = f" · ⚠ {render.escape_markdown(status.error)}" if status.error else ""
     return f"✓ Ready · {summary} · corpus `{service.settings.corpus_dir}`{warning}"
 
 
@@ -88,11 +89,19 @@ def _article_list(service: AssistantService) -> str:
         return f"Article list unavailable: {err}"
 
 
-def _answer(service: AssistantService, question: str, history: list[str], top_k: int | None, threshold: float | None):
-    """Ask the assistant (waiting for the first load if needed); returns (answer, context fn)."""
+def _answer(
+    service: AssistantService, question: str, history: list[str], top_k: int | None, threshold: float | None
+) -> tuple[Answer, render.ContextFn | None, float]:
+    """Ask the assistant, waiting for the first load if needed.
+
+    Returns the answer, the assistant's context-line lookup (for the sources panel,
+    taken while the lock is held so it matches the index that answered) and the
+    threshold that applied (for "below the 50% threshold").
+    """
     with service.using(timeout=ANSWER_WAIT_S) as bot:
         answer = bot.answer(question, history=history, top_k=top_k, threshold=threshold)
-        return answer, getattr(bot, "context_lines", None), bot.settings.threshold if threshold is None else threshold
+        used = bot.settings.threshold if threshold is None else threshold
+        return answer, getattr(bot, "context_lines", None), used
 
 
 # --------------------------------------------------------------------- the app
@@ -117,9 +126,12 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
             answer, context, used_threshold = _answer(service, question, earlier, int(top_k), float(threshold))
         except AssistantNotReady as err:
             return [*chat, {"role": "assistant", "content": f"{err}"}], gr.skip()
+        except ValueError as err:  # the question itself was refused (empty, too long)
+            return [*chat, {"role": "assistant", "content": f"⚠ {render.escape_markdown(str(err))}"}], gr.skip()
         except Exception as err:  # noqa: BLE001 - the chat must keep working
             log.exception("answering %r failed", question)
-            return [*chat, {"role": "assistant", "content": f"⚠ Something went wrong: {err}"}], gr.skip()
+            message = f"⚠ Something went wrong: {render.escape_markdown(str(err))}"
+            return [*chat, {"role": "assistant", "content": message}], gr.skip()
         reply = render.render_reply(answer, threshold=used_threshold)
         return [*chat, {"role": "assistant", "content": reply}], render.render_sources(answer, context)
 
@@ -174,7 +186,10 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
         question = (question or "").strip()
         if not question:
             raise gr.Error("Ask a question.")
-        answer, _, _ = _answer(service, question[:MAX_QUESTION_CHARS], list(history or []), top_k, threshold)
+        try:
+            answer, _, _ = _answer(service, question, list(history or []), top_k, threshold)
+        except (ValueError, AssistantNotReady) as err:
+            raise gr.Error(str(err)) from err
         return answer.to_dict()
 
     def articles() -> list[dict]:
