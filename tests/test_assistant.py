@@ -1,0 +1,87 @@
+"""End-to-end answers over the seed article with the bundled reader (real models, tiny index)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qa.assistant import NOT_FOUND, Assistant
+from qa.reader import Reader, ReaderError
+
+SEED = "000_40ab86d132b0175c.txt"
+
+
+def test_unga_vote_is_answered_and_cited(seed_assistant):
+    result = seed_assistant.answer("What was the UNGA vote?")
+    assert not result.abstained
+    assert "141 to 5" in result.text
+    top = result.citations[0]
+    assert (top.source, top.line, top.end_line) == (SEED, 4, 4)
+    assert top.quote.startswith("The vote was 141 to 5")
+    assert top.quote[top.start : top.end] == result.text
+    assert 0.0 <= result.score <= 1.0
+    assert set(result.timings) == {"retrieve", "read", "total"}
+    json.dumps(result.to_dict())  # JSON-able
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who won the 2022 FIFA World Cup final?",
+        "What is the boiling point of mercury?",
+        "How much did Apple pay for its new campus?",
+    ],
+)
+def test_abstains_when_the_articles_do_not_answer(seed_assistant, question):
+    result = seed_assistant.answer(question)
+    assert result.abstained, (result.text, result.score)
+    assert result.text == NOT_FOUND and result.citations == []
+    assert result.passages  # the closest passages are still offered
+
+
+def test_follow_up_resolved_from_history(seed_assistant):
+    result = seed_assistant.answer("How many abstained?", history=["What was the UNGA vote?"])
+    assert not result.abstained
+    assert "34" in result.text
+    assert result.citations[0].line == 4
+
+
+def test_same_answer_in_overlapping_passages_is_merged(seed_assistant):
+    result = seed_assistant.answer("Who is Moscow's negotiator?", top_k=8)
+    assert not result.abstained and "Medinsky" in result.text
+    keys = [(c.source, c.line, c.start, c.end) for c in result.citations]
+    assert len(keys) == len(set(keys))
+    for c in result.citations:
+        assert c.quote[c.start : c.end].lower() == result.text.lower()
+
+
+def test_invalid_questions_are_rejected(seed_assistant):
+    for bad in ["", "   ", "x" * 501]:
+        with pytest.raises(ValueError):
+            seed_assistant.answer(bad)
+    with pytest.raises(ValueError):
+        seed_assistant.answer("What was the vote?", top_k=0)
+
+
+def test_any_hugging_face_qa_directory_plugs_in(tmp_path, seed_index, reader_dir):
+    """A user-supplied model directory (here: a fresh tiny BERT QA model) drives the same pipeline."""
+    from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
+
+    model_dir = tmp_path / "tiny-qa"
+    config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=512)
+    BertForQuestionAnswering(config).save_pretrained(model_dir)
+    AutoTokenizer.from_pretrained(str(reader_dir)).save_pretrained(model_dir)
+
+    bot = Assistant(seed_index, seed_index.settings.with_overrides(reader_path=model_dir))
+    assert bot.reader.path == model_dir
+    result = bot.answer("What was the UNGA vote?", threshold=0.0)
+    assert result.citations, "a threshold of 0 always yields a cited span"
+    c = result.citations[0]
+    assert c.quote[c.start : c.end] == result.text
+
+
+def test_bad_reader_path_is_a_clear_error(tmp_path):
+    with pytest.raises(ReaderError, match="no reader model"):
+        Reader(tmp_path / "missing")
