@@ -118,7 +118,10 @@ def session(app_url: str) -> Iterator[dict]:
     requested: list[str] = []
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 960})
+        context = browser.new_context(
+            viewport={"width": 1440, "height": 960}, permissions=["clipboard-read", "clipboard-write"]
+        )
+        page = context.new_page()
         page.on("request", lambda request: requested.append(request.url))
         page.goto(app_url)
         yield {"page": page, "requested": requested}
@@ -136,7 +139,8 @@ def _ask(page, question: str):
     replies = page.locator("#chat [data-testid='bot']")
     before = replies.count()
     box = page.locator("#question textarea")
-    box.fill(question)
+    box.click()
+    box.press_sequentially(question)  # typed, key by key, like a person
     box.press("Enter")
     expect(replies).to_have_count(before + 1, timeout=ANSWER_MS)
     return replies.nth(before)
@@ -169,6 +173,14 @@ def test_question_is_answered_with_bold_span_confidence_and_line_citation(sessio
     _shot(page, "01-answer")
 
 
+def test_copy_button_copies_the_answer_with_its_citation(session: dict) -> None:
+    page = session["page"]
+    page.locator("#chat [data-testid='bot']").last.hover()
+    page.locator("#chat button[aria-label='Copy message']").last.click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "141 to 5" in copied and f"[1] `{SEED}:4`" in copied
+
+
 def test_follow_up_uses_the_conversation(session: dict) -> None:
     page = session["page"]
     reply = _ask(page, "How many abstained?")
@@ -177,6 +189,18 @@ def test_follow_up_uses_the_conversation(session: dict) -> None:
     expect(reply.locator("blockquote strong").first).to_contain_text("34")  # the answer span itself
     expect(reply).to_contain_text(f"[1] {SEED}:4")
     _shot(page, "02-follow-up")
+
+
+def test_clear_chat_then_an_example_chip_asks_its_question(session: dict) -> None:
+    page = session["page"]
+    page.locator("#clear").click()
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(0)
+    expect(page.locator("#sources")).to_contain_text("appear here")
+    page.locator(".chip", has_text="What was the UNGA vote?").click()
+    expect(page.locator("#chat [data-testid='user']")).to_have_text("What was the UNGA vote?")
+    reply = page.locator("#chat [data-testid='bot']")
+    expect(reply).to_have_count(1, timeout=ANSWER_MS)
+    expect(reply).to_contain_text("141 to 5")
 
 
 def test_uploaded_article_is_indexed_and_answerable(session: dict, tmp_path: Path) -> None:

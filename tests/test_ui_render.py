@@ -44,16 +44,16 @@ def _answer(**kw: object) -> Answer:
 
 def test_reply_bolds_span_inside_full_line_with_confidence_and_numbered_citation() -> None:
     reply = render.render_reply(_answer())
-    assert "> The vote was **141 to 5**, with 34 abstentions. It came after the 193-member assembly convened. \\[1\\]" in reply
+    assert "> The vote was **141 to 5**, with 34 abstentions. It came after the 193-member assembly convened. [1]" in reply
     assert "confidence 87%" in reply
-    assert f"\\[1\\] `{SOURCE}:4` · *UNGA votes demanding Russia's withdrawal from Ukraine* · 2022-03-02" in reply
+    assert f"[1] `{SOURCE}:4` · *UNGA votes demanding Russia's withdrawal from Ukraine* · 2022-03-02" in reply
 
 
 def test_reply_numbers_every_citation_and_shows_line_ranges() -> None:
     second = _citation("Countries that spoke up\nfor Russia included Belarus.", "Belarus", line=5, end_line=6)
     reply = render.render_reply(_answer(citations=[_citation(), second]))
-    assert f"\\[2\\] `{SOURCE}:5-6`" in reply
-    assert "> for Russia included **Belarus**. \\[2\\]" in reply  # a two-line quote stays quoted
+    assert f"[2] `{SOURCE}:5-6`" in reply
+    assert "> for Russia included **Belarus**. [2]" in reply  # a two-line quote stays quoted
 
 
 def test_follow_up_shows_how_it_was_read() -> None:

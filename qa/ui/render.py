@@ -103,7 +103,7 @@ def _meta(title: str, date: str | None) -> str:
 def citation_line(number: int, citation: Citation) -> str:
     """``[1] `000_40ab86d132b0175c.txt:4` · *Headline* · 2022-03-02``."""
     meta = _meta(citation.title, citation.date)
-    return f"\\[{number}\\] {_code(str(citation))}" + (f" · {meta}" if meta else "")
+    return f"[{number}] {_code(str(citation))}" + (f" · {meta}" if meta else "")
 
 
 def passage_label(hit: Hit) -> str:
@@ -136,7 +136,7 @@ def render_reply(answer: Answer, threshold: float | None = None, max_passages: i
     parts = [f"{bold_span(headline, 0, len(headline))} · confidence {format_confidence(answer.score)}"]
     for number, citation in enumerate(answer.citations, start=1):
         quote = bold_span(citation.quote, citation.start, citation.end)
-        parts.append(_blockquote(f"{quote} \\[{number}\\]"))
+        parts.append(_blockquote(f"{quote} [{number}]"))
     parts.append("\n".join(citation_line(n, c) + "  " for n, c in enumerate(answer.citations, start=1)).rstrip())
     return _with_reading(answer, "\n\n".join(parts))
 
@@ -161,7 +161,7 @@ def render_not_found(answer: Answer, threshold: float | None = None, max_passage
         lines.append("Closest passages:")
         for number, hit in enumerate(answer.passages[:max_passages], start=1):
             meta = _meta(hit.chunk.title, hit.chunk.date)
-            head = f"\\[{number}\\] {_code(passage_label(hit))}" + (f" · {meta}" if meta else "")
+            head = f"[{number}] {_code(passage_label(hit))}" + (f" · {meta}" if meta else "")
             lines.append(head + "\n" + _blockquote(escape_markdown(_snippet(hit.chunk.text))))
     return "\n\n".join(lines)
 
