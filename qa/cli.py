@@ -90,6 +90,10 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         raise CliError(f"training data not found at {config.data_dir} (see ../shared/README.md)")
     final = train_reader(config, Path(args.run_dir), max_steps=args.max_steps)
     print(f"model written to {final}")
+    from qa.train.validate import validate_run
+
+    report = validate_run(config, final, Path(args.run_dir) / "validation.json")
+    print("\n".join(report.lines()))
     if args.export:
         from qa.train.export import export_reader
 

@@ -11,12 +11,30 @@ import shutil
 from pathlib import Path
 
 
-def export_reader(model_dir: Path, out_dir: Path) -> Path:
+def _load(model_dir: Path):
+    """A Hugging Face model directory, or a training run directory (its latest checkpoint)."""
+    import json
+
     import torch
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
-    model = AutoModelForQuestionAnswering.from_pretrained(str(model_dir), dtype=torch.float16)
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    from qa.config import default_embedder_dir
+
+    checkpoint = model_dir / "checkpoint.pt"
+    if (model_dir / "config.json").exists() and not checkpoint.exists():
+        return AutoModelForQuestionAnswering.from_pretrained(str(model_dir)), AutoTokenizer.from_pretrained(str(model_dir))
+    if not checkpoint.exists():
+        raise FileNotFoundError(f"{model_dir} is neither a model directory nor a training run")
+    init = json.loads((model_dir / "config.json").read_text()).get("init") or str(default_embedder_dir())
+    model = AutoModelForQuestionAnswering.from_pretrained(init)
+    model.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=False)["model"])
+    return model, AutoTokenizer.from_pretrained(init)
+
+
+def export_reader(model_dir: Path, out_dir: Path) -> Path:
+    """Write `model_dir` (model dir or run dir) as fp16 safetensors into `out_dir`."""
+    model, tokenizer = _load(Path(model_dir))
+    model = model.half()
     out_dir = Path(out_dir)
     tmp = out_dir.with_name(out_dir.name + ".export-tmp")
     shutil.rmtree(tmp, ignore_errors=True)
