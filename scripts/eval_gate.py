@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     from qa.evaluate.runner import EvalOptions, evaluate
 
     qset = load_questions(args.dataset)
-    run = evaluate(qset, EvalOptions(mode="system", corpus=args.corpus, reader=args.reader, progress=False))
+    run = evaluate(qset, EvalOptions(mode="system", corpus=[args.corpus], reader=args.reader, progress=False))
     full = report.build(run)
     report.write_report_dir(full, run.rows, args.report)
     print(report.format_table(full["metrics"]))

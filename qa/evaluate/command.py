@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("dataset", nargs="?", type=Path, help="questions: project .jsonl or SQuAD .json")
-    p.add_argument("--corpus", type=Path, default=None, help="corpus directory for JSONL questions (default: settings)")
+    p.add_argument("--corpus", type=Path, nargs="+", default=None, help="corpus paths for JSONL questions, e.g. seeds/ plus distractor corpora (default: settings)")
     p.add_argument("--index-dir", type=Path, default=None, help="reuse/keep the index of --corpus here (default: a fresh temporary index)")
     p.add_argument("--reader", type=Path, default=None, help="reader model directory (default: the project's reader)")
     p.add_argument("--top-k", type=int, default=None, help="passages retrieved per question")

@@ -37,7 +37,7 @@ class EvalOptions:
     """What `qa eval` was asked to do (None = the engine's default setting)."""
 
     mode: str = "system"  # "system" or "reader"
-    corpus: Path | None = None
+    corpus: list[Path] | None = None
     index_dir: Path | None = None
     reader: Path | None = None
     top_k: int | None = None
@@ -144,7 +144,7 @@ def evaluate(qset: QuestionSet, options: EvalOptions) -> EvalRun:
         "format": qset.kind,
         "mode": options.mode,
         "questions": len(rows),
-        "corpus": str(options.corpus) if options.corpus and qset.kind == "jsonl" else None,
+        "corpus": [str(p) for p in options.corpus] if options.corpus and qset.kind == "jsonl" else None,
         "reader": str(settings.reader_path),
         "retrieval": settings.retrieval if options.mode == "system" else None,
         "top_k": k,
@@ -161,7 +161,7 @@ def _evaluate_reader(qset: QuestionSet, options: EvalOptions, settings: Any) -> 
 
     questions = qset.questions
     if qset.kind == "jsonl":
-        questions = attach_contexts(questions, options.corpus or settings.corpus_dir)
+        questions = attach_contexts(questions, options.corpus[0] if options.corpus else settings.corpus_dir)
     # SQuAD v1.1 has no unanswerable questions and is scored without abstaining (as
     # papers do); with unanswerable questions, or an explicit --threshold, we abstain.
     threshold = options.threshold
@@ -181,7 +181,7 @@ def _evaluate_system(qset: QuestionSet, options: EvalOptions, settings: Any) -> 
             corpus = write_squad_corpus(qset.paragraphs, Path(tmp) / "corpus").parent
             index_dir = Path(tmp) / "index"
         else:
-            corpus = Path(options.corpus or settings.corpus_dir)
+            corpus = [Path(p) for p in options.corpus] if options.corpus else [Path(settings.corpus_dir)]
             index_dir = options.index_dir or Path(tmp) / "index"
         assistant = Assistant.from_corpus(
             corpus, index_dir=index_dir, settings=settings, reader=options.reader_object, bar=options.progress
