@@ -8,10 +8,20 @@ logits are soft-maxed (the [CLS] position standing for "no answer"), and a span'
 is P(start) * P(end). A window that does not hold the answer puts its mass on [CLS], so
 its spans score low: the best score over all windows is a confidence in [0, 1] that the
 assistant can threshold to abstain.
+
+`precision` trades a little accuracy for CPU speed: "fp32" (default) runs the model as
+loaded; "bf16" casts the encoder to bfloat16 (fast where the CPU has AVX512-BF16/AMX,
+emulated and slow elsewhere) and keeps the answer head in float32; "int8" applies
+PyTorch dynamic int8 quantization to the encoder's Linear layers; "auto" picks bf16 where
+the CPU runs it natively, else int8. Left unset, it is read from the environment variable
+QA_READER_PRECISION, else "fp32". `scripts/bench_reader.py` measures each against fp32
+(F1) and against a naive per-passage pipeline (latency).
 """
 
 from __future__ import annotations
 
+import os
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from qa.config import DEFAULT_READER_DIR
+
+PRECISIONS = ("fp32", "bf16", "int8")
+PRECISION_ENV = "QA_READER_PRECISION"
+DEFAULT_PRECISION = "fp32"  # bf16/int8 only once verified on the trained reader (scripts/bench_reader.py)
 
 
 @dataclass(frozen=True)
@@ -47,10 +61,17 @@ class Reader:
         stride: int = 128,
         max_answer_tokens: int = 30,
         batch_size: int = 16,
+        precision: str | None = None,
     ) -> None:
         import torch
         from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
+        precision = (precision or os.environ.get(PRECISION_ENV) or DEFAULT_PRECISION).strip().lower()
+        if precision == "auto":
+            precision = "bf16" if bf16_native() else "int8"
+        if precision not in PRECISIONS:
+            raise ValueError(f"unknown reader precision {precision!r} (expected auto or one of {', '.join(PRECISIONS)})")
+        self.precision = precision
         self.path = Path(path) if path else DEFAULT_READER_DIR
         if not (self.path / "config.json").exists():
             raise ReaderError(
@@ -62,6 +83,7 @@ class Reader:
         except (OSError, ValueError) as exc:
             raise ReaderError(f"could not load a question-answering model from {self.path}: {exc}") from exc
         self.model.eval()
+        self.model = _apply_precision(self.model, precision)
         self._torch = torch
         self.max_length = min(max_length, getattr(self.tokenizer, "model_max_length", max_length) or max_length)
         self.stride = stride
@@ -133,16 +155,52 @@ class Reader:
         n = len(ctx)
         # only spans with end >= start and at most max_answer_tokens long
         valid = np.triu(np.ones((n, n), dtype=bool)) & ~np.triu(np.ones((n, n), dtype=bool), self.max_answer_tokens)
-        scores = np.where(valid, scores, 0.0)
-        best = np.argsort(scores, axis=None)[::-1][:top_n]
+        scores = np.where(valid, scores, 0.0).ravel()
+        k = min(top_n, scores.size)
+        best = np.argpartition(scores, -k)[-k:]  # top k unordered: cheaper than a full sort
+        best = best[np.argsort(scores[best], kind="stable")[::-1]]
         spans = []
         for flat in best:
             i, j = divmod(int(flat), n)
-            if scores[i, j] <= 0:
+            if scores[flat] <= 0:
                 break
             char_start, char_end = _snap_to_words(text, int(offsets[ctx[i]][0]), int(offsets[ctx[j]][1]))
-            spans.append(Span(passage, char_start, char_end, text[char_start:char_end], float(scores[i, j]), no_answer))
+            spans.append(Span(passage, char_start, char_end, text[char_start:char_end], float(scores[flat]), no_answer))
         return spans
+
+
+def bf16_native() -> bool:
+    """Whether this CPU runs bfloat16 matmuls natively (AVX512-BF16 or AMX); else bf16 is emulated."""
+    try:
+        import torch
+
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except Exception:  # older/other builds: assume not
+        return False
+
+
+def _apply_precision(model, precision: str):
+    """Convert a float32 QA model for `precision` (see the module docstring)."""
+    import torch
+
+    if precision == "bf16":
+        model = model.to(torch.bfloat16)
+        head = getattr(model, "qa_outputs", None)
+        if isinstance(head, torch.nn.Linear):  # logits in fp32: finer scores, fewer ties
+            head.float()
+            head.register_forward_pre_hook(lambda _module, args: tuple(a.float() for a in args))
+    elif precision == "int8":
+        with warnings.catch_warnings():  # torch.ao.quantization's migrate-to-torchao notices
+            warnings.simplefilter("ignore")
+            from torch.ao.quantization import default_dynamic_qconfig, quantize_dynamic
+
+            encoder = {
+                name: default_dynamic_qconfig
+                for name, module in model.named_modules()
+                if isinstance(module, torch.nn.Linear) and name.split(".")[-1] != "qa_outputs"
+            }
+            model = quantize_dynamic(model, encoder, dtype=torch.qint8)
+    return model
 
 
 def _snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
@@ -161,6 +219,6 @@ def _masked_softmax(logits: np.ndarray, allowed: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=4)
-def load_reader(path: str | None = None) -> Reader:
-    """One reader per model path per process: loading costs seconds, answering milliseconds."""
-    return Reader(path)
+def load_reader(path: str | None = None, precision: str | None = None) -> Reader:
+    """One reader per model path (and precision) per process: loading costs seconds, answering milliseconds."""
+    return Reader(path, precision=precision)

@@ -1,0 +1,156 @@
+"""The extractive reader's contract, on a tiny model trained in a second (no bundled reader needed).
+
+Every precision must return well-formed spans (`passages[s.passage][s.start:s.end] ==
+s.text`, scores in [0, 1], best first), and on a model that has learnt its answers the
+faster precisions must pick the same best span as float32.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from qa.reader import PRECISIONS, Reader, Span, load_reader  # noqa: E402
+
+# (question, passage, answer): the tiny model memorises these.
+EXAMPLES = [
+    (
+        "How many countries voted for the resolution?",
+        "The General Assembly voted 141 to 5 to demand that Russia withdraw its forces. "
+        "Thirty-five countries abstained, among them China and India.",
+        "141",
+    ),
+    (
+        "Which city did the troops encircle?",
+        "Russian troops encircled Kherson on Wednesday while a long convoy stalled north "
+        "of Kyiv. Officials said talks would resume in Belarus.",
+        "Kherson",
+    ),
+    (
+        "Where would the talks resume?",
+        "Russian troops encircled Kherson on Wednesday while a long convoy stalled north "
+        "of Kyiv. Officials said talks would resume in Belarus.",
+        "Belarus",
+    ),
+]
+
+
+def _tiny_model(directory: Path, train_steps: int) -> Path:
+    from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
+
+    from qa.config import default_embedder_dir
+
+    tokenizer = AutoTokenizer.from_pretrained(str(default_embedder_dir()))
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64, max_position_embeddings=128, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
+    )
+    torch.manual_seed(0)
+    model = BertForQuestionAnswering(config)
+    if train_steps:
+        enc = tokenizer([q for q, _, _ in EXAMPLES], [p for _, p, _ in EXAMPLES], padding=True, return_tensors="pt")
+        starts, ends = [], []
+        for i, (_, passage, answer) in enumerate(EXAMPLES):
+            char = passage.index(answer)
+            starts.append(enc.char_to_token(i, char, sequence_index=1))
+            ends.append(enc.char_to_token(i, char + len(answer) - 1, sequence_index=1))
+        optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+        model.train()
+        for _ in range(train_steps):
+            loss = model(**enc, start_positions=torch.tensor(starts), end_positions=torch.tensor(ends)).loss
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def trained_dir(tmp_path_factory) -> Path:
+    return _tiny_model(tmp_path_factory.mktemp("tiny-reader"), train_steps=150)
+
+
+@pytest.fixture(scope="module")
+def random_dir(tmp_path_factory) -> Path:
+    return _tiny_model(tmp_path_factory.mktemp("random-reader"), train_steps=0)
+
+
+def _check_well_formed(spans: list[Span], passages: list[str], top_n: int) -> None:
+    assert 0 < len(spans) <= top_n
+    for s in spans:
+        assert 0 <= s.passage < len(passages)
+        assert passages[s.passage][s.start : s.end] == s.text
+        assert s.text.strip()
+        assert 0.0 <= s.score <= 1.0
+        assert 0.0 <= s.no_answer <= 1.0
+    scores = [s.score for s in spans]
+    assert scores == sorted(scores, reverse=True)
+    assert len({(s.passage, s.start, s.end) for s in spans}) == len(spans)
+
+
+@pytest.mark.parametrize("precision", PRECISIONS)
+def test_spans_are_well_formed_at_every_precision(random_dir, precision):
+    reader = Reader(random_dir, precision=precision)
+    assert reader.precision == precision
+    passages = [p for _, p, _ in EXAMPLES[:2]]
+    _check_well_formed(reader.read(EXAMPLES[0][0], passages, top_n=7), passages, 7)
+
+
+@pytest.mark.parametrize("precision", PRECISIONS)
+def test_long_passages_split_into_windows_stay_well_formed(random_dir, precision):
+    reader = Reader(random_dir, max_length=48, stride=16, precision=precision)
+    passages = [" ".join(p for _, p, _ in EXAMPLES) * 3, "A short one about Kherson."]
+    assert len(reader.tokenizer(passages[0])["input_ids"]) > 48  # really needs several windows
+    _check_well_formed(reader.read("Where would the talks resume?", passages, top_n=10), passages, 10)
+
+
+def test_trained_model_finds_its_answers_in_fp32(trained_dir):
+    reader = Reader(trained_dir)
+    for question, passage, answer in EXAMPLES:
+        assert reader.read(question, [passage], top_n=1)[0].text == answer
+
+
+@pytest.mark.parametrize("precision", [p for p in PRECISIONS if p != "fp32"])
+def test_fast_precisions_pick_the_same_best_span_as_fp32(trained_dir, precision):
+    fp32, fast = Reader(trained_dir, precision="fp32"), Reader(trained_dir, precision=precision)
+    distractor = "Talks between the delegations were held near the border on Monday."
+    for question, passage, _ in EXAMPLES:
+        passages = [distractor, passage]
+        want, got = fp32.read(question, passages, top_n=3), fast.read(question, passages, top_n=3)
+        _check_well_formed(got, passages, 3)
+        assert (got[0].passage, got[0].start, got[0].end) == (want[0].passage, want[0].start, want[0].end)
+        assert got[0].score == pytest.approx(want[0].score, abs=0.1)
+
+
+def test_auto_precision_resolves_to_a_concrete_one(random_dir):
+    assert Reader(random_dir, precision="auto").precision in ("bf16", "int8")
+
+
+def test_unknown_precision_is_refused(random_dir):
+    with pytest.raises(ValueError, match="precision"):
+        Reader(random_dir, precision="fp8")
+
+
+def test_load_reader_caches_per_path_and_precision(random_dir, monkeypatch):
+    monkeypatch.delenv("QA_READER_PRECISION", raising=False)
+    a = load_reader(str(random_dir))
+    assert load_reader(str(random_dir)) is a
+    b = load_reader(str(random_dir), precision="int8")
+    assert b is not a and b.precision == "int8" and a.precision == "fp32"
+
+
+def test_no_passages_no_spans(random_dir):
+    assert Reader(random_dir).read("Anything?", []) == []
+
+
+def test_precision_defaults_to_fp32_or_the_environment(random_dir, monkeypatch):
+    monkeypatch.delenv("QA_READER_PRECISION", raising=False)
+    assert Reader(random_dir).precision == "fp32"
+    monkeypatch.setenv("QA_READER_PRECISION", "int8")
+    assert Reader(random_dir).precision == "int8"
+    assert Reader(random_dir, precision="fp32").precision == "fp32"  # an explicit choice wins
