@@ -358,7 +358,7 @@ def bench_latency(
     lengths = [len(first.tokenizer(p, add_special_tokens=False, verbose=False)["input_ids"]) for it in items for p in it["passages"]]
     methods: dict[str, Callable[[str, list[str]], str]] = {NAIVE: naive}
     for name, reader in readers.items():
-        methods[f"Reader {name}"] = lambda q, ps, r=reader: (lambda s: s[0].text if s else "")(r.read(q, ps, top_n=1))
+        methods[f"Reader {name}"] = lambda q, ps, r=reader: (lambda s: s[0].text if s else "")(r.read(q, ps))
     names = list(methods)
     wall: dict[str, list[float]] = {m: [] for m in names}
     cpu: dict[str, list[float]] = {m: [] for m in names}
