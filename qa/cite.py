@@ -23,11 +23,15 @@ def cite(chunk: Chunk, start: int, end: int) -> Citation | None:
 
 
 def merge_citations(citations: list[Citation]) -> list[Citation]:
-    """Drop repeats (overlapping chunks cite the same line), keeping first-seen order."""
-    seen: set[tuple[str, int, int, int]] = set()
+    """One citation per source line, first (best-scored) first.
+
+    Overlapping chunks hold the same line, and the reader may find the answer in each
+    with slightly different edges ("141 to 5" / "141 to 5,"): the line is cited once.
+    """
+    seen: set[tuple[str, int, int]] = set()
     merged = []
     for c in citations:
-        key = (c.source, c.line, c.start, c.end)
+        key = (c.source, c.line, c.end_line)
         if key not in seen:
             seen.add(key)
             merged.append(c)

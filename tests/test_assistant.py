@@ -50,10 +50,10 @@ def test_follow_up_resolved_from_history(seed_assistant):
 def test_same_answer_in_overlapping_passages_is_merged(seed_assistant):
     result = seed_assistant.answer("Who is Moscow's negotiator?", top_k=8)
     assert not result.abstained and "Medinsky" in result.text
-    keys = [(c.source, c.line, c.start, c.end) for c in result.citations]
+    keys = [(c.source, c.line) for c in result.citations]
     assert len(keys) == len(set(keys))
-    for c in result.citations:
-        assert c.quote[c.start : c.end].lower() == result.text.lower()
+    for c in result.citations:  # every cited line holds the same answer (up to edge punctuation)
+        assert result.text.lower().strip(".,") in c.quote[c.start : c.end].lower()
 
 
 def test_invalid_questions_are_rejected(seed_assistant):
