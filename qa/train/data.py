@@ -9,6 +9,7 @@ checkpoints.
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 from dataclasses import replace
 from pathlib import Path
@@ -17,14 +18,24 @@ from qa.squad import QAExample, article_titles, load_squad
 
 SQUAD_TRAIN_ARTICLES = range(0, 32)
 SQUAD_HELDOUT_ARTICLES = range(32, 48)
+# Synthetic news QA made by `python -m qa.train.synthetic` (SQuAD v2.0 format, not in git);
+# QA_SYNTHETIC_NEWS or the `synthetic_path` argument points elsewhere.
+SYNTHETIC_NEWS_PATH = Path("runs/synthetic/news_qa.json")
+
+
+def synthetic_news_path(path: Path | str | None = None) -> Path:
+    return Path(path or os.environ.get("QA_SYNTHETIC_NEWS") or SYNTHETIC_NEWS_PATH)
 
 
 def _paragraph_bucket(context: str, buckets: int = 1000) -> int:
     return int(hashlib.sha1(context.encode("utf-8")).hexdigest()[:8], 16) % buckets
 
 
-def load_sources(data_dir: Path, sources: list[str]) -> list[QAExample]:
-    """Load the named training sources from ../shared/data-style layout."""
+def load_sources(data_dir: Path, sources: list[str], synthetic_path: Path | str | None = None) -> list[QAExample]:
+    """Load the named training sources from ../shared/data-style layout.
+
+    `synthetic_news` is read from `synthetic_news_path(synthetic_path)`, not from data_dir.
+    """
     v1 = data_dir / "squad-v1.1-dev/dev-v1.1.json"
     loaders = {
         "squad_v1_train": lambda: load_squad(v1, SQUAD_TRAIN_ARTICLES),
@@ -34,6 +45,7 @@ def load_sources(data_dir: Path, sources: list[str]) -> list[QAExample]:
         "squadshifts_amazon": lambda: load_squad(data_dir / "squadshifts/amazon_reviews_v1.0.json"),
         "qed_train": lambda: load_squad(data_dir / "qed/qed-train.squad.json"),
         "covid_qa": lambda: load_squad(data_dir / "covid-qa/COVID-QA.json", fix_offsets=True),
+        "synthetic_news": lambda: load_squad(synthetic_news_path(synthetic_path)),
     }
     unknown = [s for s in sources if s not in loaders]
     if unknown:
