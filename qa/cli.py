@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reader", type=Path, help="Hugging Face QA model directory (default: bundled reader)")
     p.add_argument("--top-k", type=int, help="passages to read (default 5)")
     p.add_argument("--threshold", type=float, help="abstain below this confidence (default 0.5)")
-    p.add_argument("--retrieval", choices=["hybrid", "dense", "bm25"], help="retrieval mode (default hybrid)")
+    p.add_argument("--retrieval", choices=["bm25", "hybrid", "dense"], help="retrieval mode (default bm25)")
     p.add_argument("--history", nargs="*", default=None, help="earlier questions of the conversation, oldest first")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     common(p)
