@@ -103,7 +103,7 @@ class Assistant:
     ) -> Answer:
         """Answer `question` from the articles, or abstain; never an uncited span."""
         question = validate_question(question)
-        k = top_k or self.settings.top_k
+        k = self.settings.top_k if top_k is None else top_k
         if k < 1:
             raise ValueError("top_k must be at least 1")
         floor = self.settings.threshold if threshold is None else threshold

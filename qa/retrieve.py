@@ -60,8 +60,12 @@ def fuse(rankings: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
     return sorted(fused.items(), key=lambda item: item[1], reverse=True)
 
 
-def retrieve(index: CorpusIndex, query: str, k: int, mode: str = "hybrid") -> list[Hit]:
-    """The top-k chunks for `query` under the given retrieval mode."""
+def retrieve(index: CorpusIndex, query: str, k: int, mode: str = "bm25") -> list[Hit]:
+    """The top-k chunks for `query` under the given retrieval mode.
+
+    BM25 results are topped up with dense ones when too few passages share a term with
+    the query, so an abstaining answer can still show the closest passages.
+    """
     if mode not in MODES:
         raise ValueError(f"unknown retrieval mode {mode!r}; choose one of {MODES}")
     depth = max(50, 4 * k)
@@ -69,6 +73,9 @@ def retrieve(index: CorpusIndex, query: str, k: int, mode: str = "hybrid") -> li
         ranking = dense_ranking(index, query, depth)
     elif mode == "bm25":
         ranking = bm25_ranking(index, query, depth)
+        if len(ranking) < k:  # no shared terms: still offer the semantically closest passages
+            seen = {i for i, _ in ranking}
+            ranking += [(i, 0.0) for i, _ in dense_ranking(index, query, depth) if i not in seen]
     else:
         ranking = fuse([dense_ranking(index, query, depth), bm25_ranking(index, query, depth)])
     return [Hit(index.chunks[i], float(np.float32(score)), i) for i, score in ranking[:k]]

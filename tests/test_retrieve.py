@@ -33,3 +33,8 @@ def test_k_limits_results_and_bad_mode_is_rejected(seed_index):
     assert len(retrieve(seed_index, "Russia Ukraine", 2)) == 2
     with pytest.raises(ValueError):
         retrieve(seed_index, "Russia", 2, "psychic")
+
+
+def test_bm25_without_shared_terms_falls_back_to_dense(seed_index):
+    hits = retrieve(seed_index, "boiling point of mercury", 3, "bm25")
+    assert len(hits) == 3
