@@ -108,10 +108,10 @@ class Assistant:
             raise ValueError("top_k must be at least 1")
         floor = self.settings.threshold if threshold is None else threshold
         started = time.perf_counter()
-        query, reader_question = resolve(question, history)
+        query = resolve(question, history)
         hits = retrieve(self.index, query, k, self.settings.retrieval)
         retrieved = time.perf_counter()
-        spans = self.reader.read(reader_question, [h.chunk.text for h in hits], top_n=3 * k) if hits else []
+        spans = self.reader.read(question, [h.chunk.text for h in hits], top_n=3 * k) if hits else []
         read = time.perf_counter()
         text, score, citations = self._best_answer(spans, hits)
         abstained = not citations or score < floor
@@ -122,7 +122,7 @@ class Assistant:
             abstained=abstained,
             citations=[] if abstained else citations,
             passages=hits,
-            resolved_question=reader_question,
+            resolved_question=query,
             timings={"retrieve": retrieved - started, "read": read - retrieved, "total": time.perf_counter() - started},
         )
 

@@ -1,9 +1,10 @@
 """Resolving chat follow-ups ("How many abstained?") against earlier turns.
 
-Nothing is invented: the resolved question only ever adds words the user already typed
-in earlier turns. Retrieval gets the earlier question prepended (so the passage about
-the same event ranks first); the reader gets the question with the earlier question's
-content words appended as context, which an extractive reader tolerates well.
+Nothing is invented: the resolved query only ever adds words the user already typed in
+earlier turns. The earlier question is prepended for retrieval, so the passages about the
+same event rank first; the reader then reads the follow-up exactly as typed. Appending the
+earlier question's words to what the reader sees was measured to pull it back to the
+earlier answer ("How many abstained? (UNGA vote)" -> "141 to 5" instead of "34").
 """
 
 from __future__ import annotations
@@ -54,17 +55,15 @@ def is_follow_up(question: str) -> bool:
     return bool(words & ANAPHORA) or lowered.startswith(OPENERS) or len(content_words(question)) <= 1
 
 
-def resolve(question: str, history: list | None) -> tuple[str, str]:
-    """(retrieval query, reader question) for `question` given earlier user turns."""
+def resolve(question: str, history: list | None) -> str:
+    """The retrieval query for `question` given earlier user turns."""
     turns = user_turns(history)
     if not turns or not is_follow_up(question):
-        return question, question
+        return question
     previous = turns[-1]
     # a chain of follow-ups keeps the topic of the question that started it
     for earlier in reversed(turns[:-1]):
         if not is_follow_up(previous):
             break
         previous = f"{earlier} {previous}"
-    context = [w for w in content_words(previous) if w.lower() not in question.lower()]
-    reader_question = f"{question} ({' '.join(context)})" if context else question
-    return f"{previous} {question}", reader_question
+    return f"{previous} {question}"

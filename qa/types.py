@@ -129,7 +129,7 @@ class Answer:
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
     passages: list[Hit] = field(default_factory=list)
-    resolved_question: str = ""  # the question after folding in chat history
+    resolved_question: str = ""  # the retrieval query after folding in chat history
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
     def to_dict(self) -> dict:

@@ -6,10 +6,7 @@ from qa.followup import is_follow_up, resolve, user_turns
 
 
 def test_standalone_question_is_untouched():
-    assert resolve("What was the UNGA vote?", ["Who hosts the talks?"]) == (
-        "What was the UNGA vote?",
-        "What was the UNGA vote?",
-    )
+    assert resolve("What was the UNGA vote?", ["Who hosts the talks?"]) == "What was the UNGA vote?"
 
 
 def test_short_or_pointing_questions_are_follow_ups():
@@ -20,16 +17,12 @@ def test_short_or_pointing_questions_are_follow_ups():
 
 
 def test_follow_up_borrows_earlier_words_only():
-    query, reader_question = resolve("How many abstained?", ["What was the UNGA vote?"])
+    query = resolve("How many abstained?", ["What was the UNGA vote?"])
     assert query == "What was the UNGA vote? How many abstained?"
-    assert reader_question.startswith("How many abstained?")
-    borrowed = set(reader_question.replace("(", " ").replace(")", " ").replace("?", " ").split())
-    typed = set("What was the UNGA vote How many abstained".split())
-    assert borrowed <= typed
 
 
 def test_chain_of_follow_ups_keeps_the_topic():
-    query, _ = resolve("And against?", ["What was the UNGA vote?", "How many abstained?"])
+    query = resolve("And against?", ["What was the UNGA vote?", "How many abstained?"])
     assert "UNGA" in query
 
 
@@ -39,4 +32,4 @@ def test_history_formats():
         "b",
         "c",
     ]
-    assert resolve("How many abstained?", None)[0] == "How many abstained?"
+    assert resolve("How many abstained?", None) == "How many abstained?"
