@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
-.venv/bin/python -m pytest -q
+.venv/bin/python -m pytest -q -m ""
+# Regression gate on the seed question set (EM, citation accuracy, retrieval floors).
+.venv/bin/python scripts/eval_gate.py --report out/eval-gate
