@@ -56,9 +56,9 @@ def test_reply_numbers_every_citation_and_shows_line_ranges() -> None:
     assert "> for Russia included **Belarus**. [2]" in reply  # a two-line quote stays quoted
 
 
-def test_follow_up_shows_how_it_was_read() -> None:
+def test_follow_up_shows_what_was_searched() -> None:
     follow_up = _answer(question="How many abstained?", resolved_question="What was the UNGA vote? How many abstained?")
-    assert render.render_reply(follow_up).startswith("*Read as: What was the UNGA vote? How many abstained?*\n\n**141 to 5**")
+    assert render.render_reply(follow_up).startswith("*Searched for: What was the UNGA vote? How many abstained?*\n\n**141 to 5**")
     same = _answer(resolved_question="what was the UNGA vote?")
     assert render.render_reply(same).startswith("**141 to 5**")
 

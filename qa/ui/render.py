@@ -142,12 +142,12 @@ def render_reply(answer: Answer, threshold: float | None = None, max_passages: i
 
 
 def _with_reading(answer: Answer, reply: str) -> str:
-    """Prefix how a follow-up was understood ("How many abstained?" -> a full question),
-    so a wrong reading of the conversation is visible rather than silently answered."""
+    """Prefix the search a follow-up became ("How many abstained?" + the earlier
+    question), so a wrong reading of the conversation is visible, not silent."""
     resolved = " ".join((answer.resolved_question or "").split())
     if not resolved or resolved.casefold() == " ".join(answer.question.split()).casefold():
         return reply
-    return f"*Read as: {escape_markdown(resolved)}*\n\n{reply}"
+    return f"*Searched for: {escape_markdown(resolved)}*\n\n{reply}"
 
 
 def render_not_found(answer: Answer, threshold: float | None = None, max_passages: int = 3) -> str:
