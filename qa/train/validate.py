@@ -29,7 +29,7 @@ class ValidationReport:
         rows = [f"validation: EM {self.em:.1f}  F1 {self.f1:.1f}  ({self.answerable} answerable, "
                 f"{self.unanswerable} unanswerable)",
                 "threshold  kept(answerable)  abstained(unanswerable)"]
-        rows += [f"{t:9.2f}  {k:16.1%}  {a:23.1%}" for t, k, a in self.curve]
+        rows += [f"{t:9.2f}  {k:16.1%}  {a:23.1%}" for t, k, a in self.curve[::5]]
         rows.append(f"chosen threshold: {self.threshold:.2f}")
         return rows
 
@@ -49,8 +49,8 @@ def validate(reader: Reader, examples: list[QAExample], keep: float = 0.9, progr
         f1s.append(best_f1(prediction, references))
         answerable_scores.append(score)
     curve = []
-    for step in range(0, 21):
-        t = step / 20
+    for step in range(0, 101):
+        t = step / 100
         kept = sum(s >= t for s in answerable_scores) / max(1, len(answerable_scores))
         abstained = sum(s < t for s in unanswerable_scores) / max(1, len(unanswerable_scores))
         curve.append((t, kept, abstained))
