@@ -192,8 +192,10 @@ class CorpusIndex:
             todo.append((key, path, label, stat, digest))
         report.removed = sorted(self.files[k].source for k in self.files if k not in current)
         report.unchanged = len(keep)
-        mtimes_changed = any(keep[k].mtime_ns != self.files[k].mtime_ns for k in keep if k in self.files)
-        if not report.dirty and not mtimes_changed and self._current_dir() is not None:
+        if not report.dirty and self._current_dir() is not None:
+            if any(keep[k].mtime_ns != self.files[k].mtime_ns for k in keep):
+                self.files = keep  # touched, not changed: same rows, only the fingerprints move
+                self._write_manifest(self._current_dir())
             return report
 
         chunks: list[Chunk] = []
@@ -212,7 +214,7 @@ class CorpusIndex:
             vectors.append(self._embed(new_chunks, progress, bar))
             chunks.extend(new_chunks)
         self.chunks = chunks
-        self.vectors = np.concatenate(vectors) if vectors else np.zeros((0, 384), dtype=np.float32)
+        self.vectors = np.concatenate(vectors) if vectors else embed([], self.settings.embedder_path)
         self.files = files
         self._faiss = self._bm25 = self._gen_dir = None  # stale: rebuilt from the new rows
         self._write()
@@ -269,14 +271,7 @@ class CorpusIndex:
         faiss.write_index(self.faiss_index, str(tmp / "faiss.index"))
         if self.chunks:
             self.bm25.save(str(tmp / "bm25"))
-        manifest = {
-            "params": self._params(),
-            "roots": [str(r) for r in self.roots],
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "chunks": len(self.chunks),
-            "files": {k: v.__dict__ for k, v in self.files.items()},
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
+        self._write_manifest(tmp)
         os.replace(tmp, self.index_dir / name)
         pointer_tmp = self.index_dir / f".CURRENT.tmp-{os.getpid()}"
         pointer_tmp.write_text(name)
@@ -285,6 +280,19 @@ class CorpusIndex:
         for stale in self.index_dir.glob("gen-*"):
             if stale.name != name:
                 shutil.rmtree(stale, ignore_errors=True)
+
+    def _write_manifest(self, gen: Path) -> None:
+        """(Re)write `gen`'s manifest atomically; the rows it describes are already in place."""
+        manifest = {
+            "params": self._params(),
+            "roots": [str(r) for r in self.roots],
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "chunks": len(self.chunks),
+            "files": {k: v.__dict__ for k, v in self.files.items()},
+        }
+        tmp = gen / f".manifest.json.tmp-{os.getpid()}"
+        tmp.write_text(json.dumps(manifest, indent=1))
+        os.replace(tmp, gen / "manifest.json")
 
     # ---------------------------------------------------------------- search structures
     @property
@@ -297,7 +305,7 @@ class CorpusIndex:
             if gen is not None and (gen / "faiss.index").exists() and self.vectors.size:
                 self._faiss = faiss.read_index(str(gen / "faiss.index"))
             else:
-                self._faiss = faiss.IndexFlatIP(self.vectors.shape[1] if self.vectors.size else 384)
+                self._faiss = faiss.IndexFlatIP(self.vectors.shape[1])
                 if len(self.vectors):
                     self._faiss.add(self.vectors)
             if self._faiss.ntotal != len(self.chunks):

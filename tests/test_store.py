@@ -84,8 +84,14 @@ def test_touched_but_identical_file_is_not_reembedded(tmp_path, corpus):
     _open(index_dir, corpus)
     path = corpus / "a.txt"
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 5_000_000_000))
+    generation = _current(index_dir)
     _, report = _open(index_dir, corpus)
     assert not report.added and not report.changed and report.unchanged == 2
+    assert _current(index_dir) == generation  # same rows: only the manifest is rewritten
+    reopened, report = _open(index_dir, corpus)
+    assert reopened.files[str(path.resolve())].mtime_ns == path.stat().st_mtime_ns
+    assert str(report) == "0 added, 0 changed, 0 removed, 2 unchanged"
+    assert [h.chunk.source for h in retrieve(reopened, "harbour bridge repairs", 1)] == ["a.txt"]
 
 
 def test_changed_chunking_rebuilds(tmp_path, corpus):
