@@ -26,7 +26,8 @@ def embed(texts: list[str], path: Path | None = None, progress: bool = False, ba
     """Unit-length float32 vectors, so inner product == cosine similarity in FAISS."""
     model = load_embedder(str(path) if path else None)
     if not texts:
-        return np.zeros((0, model.get_sentence_embedding_dimension()), dtype=np.float32)
+        width = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension  # renamed in 5.x
+        return np.zeros((0, width()), dtype=np.float32)
     vectors = model.encode(
         texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=progress, convert_to_numpy=True
     )

@@ -134,3 +134,14 @@ def test_unreadable_index_is_reported(tmp_path, corpus):
 def test_missing_corpus_path(tmp_path):
     with pytest.raises(FileNotFoundError):
         CorpusIndex.open(tmp_path / "index", [tmp_path / "nowhere"], Settings(), bar=False)
+
+
+def test_corpus_without_text_gives_an_empty_but_working_index(tmp_path):
+    root = tmp_path / "empty"
+    root.mkdir()
+    (root / "blank.txt").write_text("\n\n", encoding="utf-8")
+    index, _ = _open(tmp_path / "index", root)
+    assert index.chunks == [] and index.vectors.shape == (0, 384)
+    assert retrieve(index, "anything at all", 3) == []
+    reopened, report = _open(tmp_path / "index", root)
+    assert not report.dirty and retrieve(reopened, "anything", 3) == []
