@@ -84,10 +84,7 @@ class Assistant:
 
     def context_lines(self, source: str, line: int, before: int = 2, after: int = 2) -> list[tuple[int, str]]:
         """Source lines around `line` (blank lines are skipped), for showing a citation in context."""
-        lines: dict[int, str] = {}
-        for chunk in self.index.chunks:
-            if chunk.source == source:
-                lines.update(chunk.quotes)
+        lines = self.index.source_lines(source)
         numbers = sorted(lines)
         if line not in lines:
             return []

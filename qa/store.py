@@ -338,10 +338,22 @@ class CorpusIndex:
             row["chunks"] += 1
         return list(rows.values())
 
-    def source_path(self, source: str) -> Path | None:
-        """Absolute path of the file behind a citation label (JSONL labels carry '#id')."""
+    def _file_entry(self, source: str) -> FileEntry | None:
+        """The file behind a citation label (JSONL labels carry '#id')."""
         label = source.split("#", 1)[0]
-        for entry in self.files.values():
-            if entry.source == label:
-                return Path(entry.path)
-        return None
+        return next((entry for entry in self.files.values() if entry.source == label), None)
+
+    def source_path(self, source: str) -> Path | None:
+        """Absolute path of the file behind a citation label."""
+        entry = self._file_entry(source)
+        return Path(entry.path) if entry else None
+
+    def source_lines(self, source: str) -> dict[int, str]:
+        """Every indexed line of one article or file, by line number: read from that file's rows only."""
+        entry = self._file_entry(source)
+        lines: dict[int, str] = {}
+        if entry is not None:
+            for chunk in self.chunks[entry.first : entry.first + entry.count]:
+                if chunk.source == source:
+                    lines.update(chunk.quotes)
+        return lines

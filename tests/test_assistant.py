@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +88,13 @@ def test_any_hugging_face_qa_directory_plugs_in(tmp_path, seed_index, reader_dir
 def test_bad_reader_path_is_a_clear_error(tmp_path):
     with pytest.raises(ReaderError, match="no reader model"):
         Reader(tmp_path / "missing")
+
+
+def test_context_lines_are_the_cited_article_lines_around_a_line(seed_assistant):
+    source = "000_40ab86d132b0175c.txt"
+    raw = (Path(__file__).parents[1] / "seeds" / source).read_text(encoding="utf-8").splitlines()
+    context = seed_assistant.context_lines(source, 4, before=2, after=1)
+    assert [n for n, _ in context] == [2, 3, 4, 5]
+    assert all(raw[n - 1].strip() == text.strip() for n, text in context)
+    assert seed_assistant.context_lines("not-indexed.txt", 4) == []
+    assert seed_assistant.context_lines(source, 999) == []
