@@ -62,11 +62,11 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from qa.assistant import Assistant, validate_question
+    from qa.reader import check_reader_dir
 
     question = validate_question(args.question)  # fail fast, before loading any model
     settings = _settings(args)
-    if not Path(settings.reader_path, "config.json").exists():
-        raise CliError(f"no reader model at {settings.reader_path}")
+    check_reader_dir(settings.reader_path)  # a bad --reader fails before any indexing
     bot = Assistant.from_corpus(_corpus_paths(args, settings), settings.index_dir, settings, bar=not args.json)
     result = bot.answer(question, history=args.history)
     if args.json:

@@ -55,6 +55,16 @@ class ReaderError(RuntimeError):
     """The reader model could not be loaded (bad path, not a QA model)."""
 
 
+def check_reader_dir(path: str | Path | None) -> Path:
+    """The reader directory to load (default: the bundled one); fails fast, before any model or index work."""
+    directory = Path(path) if path else DEFAULT_READER_DIR
+    if not (directory / "config.json").exists():
+        raise ReaderError(
+            f"no reader model at {directory} (expected a Hugging Face model directory with config.json)"
+        )
+    return directory
+
+
 class Reader:
     """Wraps a QA model: tokenization with stride, batched forward, span decoding."""
 
@@ -76,11 +86,7 @@ class Reader:
         if precision not in PRECISIONS:
             raise ValueError(f"unknown reader precision {precision!r} (expected auto or one of {', '.join(PRECISIONS)})")
         self.precision = precision
-        self.path = Path(path) if path else DEFAULT_READER_DIR
-        if not (self.path / "config.json").exists():
-            raise ReaderError(
-                f"no reader model at {self.path} (expected a Hugging Face model directory with config.json)"
-            )
+        self.path = check_reader_dir(path)
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(str(self.path))
             self.model = AutoModelForQuestionAnswering.from_pretrained(str(self.path), dtype=torch.float32)

@@ -29,7 +29,8 @@ def test_missing_paths_exit_2(tmp_path, capsys):
 def test_bad_reader_path_exits_2(tmp_path, capsys, seed_corpus):
     code = main(["ask", "What was the vote?", "--corpus", str(seed_corpus), "--index", str(tmp_path / "i"),
                  "--reader", str(tmp_path / "nothing")])
-    assert code == 2 and "reader" in capsys.readouterr().err
+    assert code == 2 and "no reader model" in capsys.readouterr().err
+    assert not (tmp_path / "i").exists()  # failed before any indexing work
 
 
 def test_unreadable_index_exits_2(tmp_path, capsys, seed_corpus):
