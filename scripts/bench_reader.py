@@ -62,6 +62,7 @@ import numpy as np  # noqa: E402
 
 from qa.config import DEFAULT_READER_DIR, Settings  # noqa: E402  (sets the offline env vars)
 from qa.evaluate.datasets import load_questions  # noqa: E402
+from qa.evaluate.metrics import threshold_keeping  # noqa: E402
 from qa.evaluate.runner import EvalOptions, evaluate, run_reader  # noqa: E402
 from qa.evaluate.scoring import score_span  # noqa: E402
 from qa.evaluate.summary import summarize  # noqa: E402
@@ -179,9 +180,8 @@ def bench_squad_v2(
             seconds.append(time.perf_counter() - start)
             best.append(spans[0] if spans else None)
         # highest threshold keeping >= 90 % of the answerable questions (a score >= threshold is kept)
-        scores = sorted((s.score for q, s in zip(questions, best) if q.answerable and s is not None and s.text.strip()), reverse=True)
-        need = int(np.ceil(KEEP_ANSWERABLE * answerable))
-        keep90 = scores[need - 1] if answerable and need <= len(scores) else None
+        scores = [s.score if s is not None and s.text.strip() else float("-inf") for q, s in zip(questions, best) if q.answerable]
+        keep90 = threshold_keeping(scores, KEEP_ANSWERABLE)
         result = {
             "curve": [_v2_point(questions, best, seconds, t) for t in grid],
             "at_keep90": _v2_point(questions, best, seconds, keep90) if keep90 is not None else None,

@@ -179,3 +179,26 @@ def test_calibration_bins_and_ece_hand_worked() -> None:
 def test_score_of_exactly_one_lands_in_the_top_bin() -> None:
     bins = m.calibration_bins([1.0], [True], bins=4)
     assert bins[0]["low"] == 0.75 and math.isclose(bins[0]["accuracy"], 1.0)
+
+
+def test_threshold_keeping_is_the_score_of_the_last_question_kept() -> None:
+    scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05]
+    assert m.threshold_keeping(scores, 0.9) == 0.1  # 9 of 10 kept at >= 0.1
+    assert m.threshold_keeping(scores, 0.5) == 0.5
+    assert m.threshold_keeping(scores, 1.0) == 0.05
+    assert m.threshold_keeping([0.678, 0.9], 1.0, step=0.01) == pytest.approx(0.67)  # rounded down: still keeps both
+
+
+def test_threshold_keeping_counts_questions_without_a_span_as_lost() -> None:
+    inf = float("-inf")
+    assert m.threshold_keeping([0.9, 0.8, inf, inf], 0.5) == 0.8
+    assert m.threshold_keeping([0.9, inf, inf, inf], 0.5) is None
+    assert m.threshold_keeping([], 0.9) is None
+
+
+def test_abstention_curve_counts_kept_and_abstained_per_threshold() -> None:
+    curve = m.abstention_curve([0.9, 0.6, 0.3], [0.7, 0.2], [0.0, 0.5, 0.8])
+    assert curve[0] == (0.0, 1.0, 0.0)
+    assert curve[1] == (0.5, pytest.approx(2 / 3), 0.5)
+    assert curve[2] == (0.8, pytest.approx(1 / 3), 1.0)
+    assert m.abstention_curve([], [0.1], [0.5]) == [(0.5, None, 1.0)]

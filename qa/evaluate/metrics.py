@@ -123,6 +123,35 @@ def abstention_scores(abstained: Sequence[bool], answerable: Sequence[bool]) -> 
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
+def threshold_keeping(answerable_scores: Sequence[float], keep: float, step: float | None = None) -> float | None:
+    """The highest abstention threshold that still answers `keep` of the answerable questions.
+
+    A question is answered when its score >= threshold; give a question that got no span at
+    all the score -inf, so it counts as lost at every threshold. `step` rounds the threshold
+    down to a grid (0.01 gives a value worth writing into a config). None when no threshold
+    keeps that many.
+    """
+    if not answerable_scores or not 0 < keep <= 1:
+        return None
+    ranked = sorted(answerable_scores, reverse=True)
+    threshold = ranked[math.ceil(keep * len(ranked) - 1e-9) - 1]
+    if threshold == -math.inf:
+        return None
+    return math.floor(threshold / step + 1e-9) * step if step else threshold
+
+
+def abstention_curve(
+    answerable_scores: Sequence[float], unanswerable_scores: Sequence[float], thresholds: Iterable[float]
+) -> list[tuple[float, float | None, float | None]]:
+    """(threshold, share of answerable questions kept, share of unanswerable ones abstained on)."""
+    curve = []
+    for t in thresholds:
+        kept = sum(s >= t for s in answerable_scores) / len(answerable_scores) if answerable_scores else None
+        abstained = sum(s < t for s in unanswerable_scores) / len(unanswerable_scores) if unanswerable_scores else None
+        curve.append((t, kept, abstained))
+    return curve
+
+
 # ---------------------------------------------------------------- aggregation
 
 

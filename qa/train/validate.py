@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from tqdm import tqdm
 
-from qa.evaluate.metrics import best_em, best_f1
+from qa.evaluate.metrics import abstention_curve, best_em, best_f1, threshold_keeping
 from qa.reader import Reader
 from qa.squad import QAExample
 
@@ -22,14 +22,14 @@ class ValidationReport:
     f1: float
     answerable: int
     unanswerable: int
-    curve: list[tuple[float, float, float]]  # (threshold, answerable kept, unanswerable abstained)
+    curve: list[tuple[float, float | None, float | None]]  # (threshold, answerable kept, unanswerable abstained)
     threshold: float  # largest threshold keeping >= `keep` of the answerable questions
 
     def lines(self) -> list[str]:
         rows = [f"validation: EM {self.em:.1f}  F1 {self.f1:.1f}  ({self.answerable} answerable, "
                 f"{self.unanswerable} unanswerable)",
                 "threshold  kept(answerable)  abstained(unanswerable)"]
-        rows += [f"{t:9.2f}  {k:16.1%}  {a:23.1%}" for t, k, a in self.curve[::5]]
+        rows += [f"{t:9.2f}  {k or 0:16.1%}  {a or 0:23.1%}" for t, k, a in self.curve[::5]]
         rows.append(f"chosen threshold: {self.threshold:.2f}")
         return rows
 
@@ -39,7 +39,7 @@ def validate(reader: Reader, examples: list[QAExample], keep: float = 0.9, progr
     for example in tqdm(examples, desc="validate", disable=not progress):
         spans = reader.read(example.question, [example.context], top_n=1)
         best = spans[0] if spans else None
-        score = best.score if best else 0.0
+        score = best.score if best else float("-inf")  # no span at all: lost at every threshold
         if example.is_impossible:
             unanswerable_scores.append(score)
             continue
@@ -48,13 +48,8 @@ def validate(reader: Reader, examples: list[QAExample], keep: float = 0.9, progr
         ems.append(best_em(prediction, references))
         f1s.append(best_f1(prediction, references))
         answerable_scores.append(score)
-    curve = []
-    for step in range(0, 101):
-        t = step / 100
-        kept = sum(s >= t for s in answerable_scores) / max(1, len(answerable_scores))
-        abstained = sum(s < t for s in unanswerable_scores) / max(1, len(unanswerable_scores))
-        curve.append((t, kept, abstained))
-    threshold = max((t for t, k, _ in curve if k >= keep), default=0.0)
+    curve = abstention_curve(answerable_scores, unanswerable_scores, [step / 100 for step in range(101)])
+    threshold = threshold_keeping(answerable_scores, keep, step=0.01) or 0.0
     return ValidationReport(
         em=100 * sum(ems) / max(1, len(ems)),
         f1=100 * sum(f1s) / max(1, len(f1s)),
