@@ -13,7 +13,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from qa.reader import PRECISIONS, Reader, Span, load_reader  # noqa: E402
+from qa.reader import PRECISIONS, Reader, Span, bf16_native, load_reader  # noqa: E402
 
 # (question, passage, answer): the tiny model memorises these.
 EXAMPLES = [
@@ -143,16 +143,19 @@ def test_load_reader_caches_per_path_and_precision(random_dir, monkeypatch):
     a = load_reader(str(random_dir))
     assert load_reader(str(random_dir)) is a
     b = load_reader(str(random_dir), precision="int8")
-    assert b is not a and b.precision == "int8" and a.precision == "fp32"
+    assert b is not a and b.precision == "int8" and a.precision == NATIVE
 
 
 def test_no_passages_no_spans(random_dir):
     assert Reader(random_dir).read("Anything?", []) == []
 
 
-def test_precision_defaults_to_fp32_or_the_environment(random_dir, monkeypatch):
+NATIVE = "bf16" if bf16_native() else "fp32"  # what the default, "auto", resolves to on this CPU
+
+
+def test_precision_defaults_to_auto_or_the_environment(random_dir, monkeypatch):
     monkeypatch.delenv("QA_READER_PRECISION", raising=False)
-    assert Reader(random_dir).precision == "fp32"
+    assert Reader(random_dir).precision == NATIVE
     monkeypatch.setenv("QA_READER_PRECISION", "int8")
     assert Reader(random_dir).precision == "int8"
     assert Reader(random_dir, precision="fp32").precision == "fp32"  # an explicit choice wins
