@@ -31,10 +31,19 @@ def _paragraph_bucket(context: str, buckets: int = 1000) -> int:
     return int(hashlib.sha1(context.encode("utf-8")).hexdigest()[:8], 16) % buckets
 
 
+SYNTHETIC_SOURCE = "synthetic_news"
+
+
+def source_of(example: QAExample) -> str:
+    """The training source an example came from: `load_sources` prefixes every id with it."""
+    return example.id.split("/", 1)[0]
+
+
 def load_sources(data_dir: Path, sources: list[str], synthetic_path: Path | str | None = None) -> list[QAExample]:
     """Load the named training sources from ../shared/data-style layout.
 
     `synthetic_news` is read from `synthetic_news_path(synthetic_path)`, not from data_dir.
+    Every id becomes "<source>/<original id>" (see `source_of`).
     """
     v1 = data_dir / "squad-v1.1-dev/dev-v1.1.json"
     loaders = {
@@ -45,7 +54,7 @@ def load_sources(data_dir: Path, sources: list[str], synthetic_path: Path | str 
         "squadshifts_amazon": lambda: load_squad(data_dir / "squadshifts/amazon_reviews_v1.0.json"),
         "qed_train": lambda: load_squad(data_dir / "qed/qed-train.squad.json"),
         "covid_qa": lambda: load_squad(data_dir / "covid-qa/COVID-QA.json", fix_offsets=True),
-        "synthetic_news": lambda: load_squad(synthetic_news_path(synthetic_path)),
+        SYNTHETIC_SOURCE: lambda: load_squad(synthetic_news_path(synthetic_path)),
     }
     unknown = [s for s in sources if s not in loaders]
     if unknown:

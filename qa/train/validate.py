@@ -7,13 +7,14 @@ paragraph-swap negatives), never on the held-out benchmarks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tqdm import tqdm
 
 from qa.evaluate.metrics import abstention_curve, best_em, best_f1, threshold_keeping
 from qa.reader import Reader
 from qa.squad import QAExample
+from qa.train.data import SYNTHETIC_SOURCE, build_training_set, source_of
 
 
 @dataclass
@@ -24,12 +25,12 @@ class ValidationReport:
     unanswerable: int
     curve: list[tuple[float, float | None, float | None]]  # (threshold, answerable kept, unanswerable abstained)
     threshold: float  # largest threshold keeping >= `keep` of the human-written answerable questions
-    synthetic: dict[str, float | int | None]  # the same figures on synthetic questions, reported apart
+    synthetic: dict[str, float | int]  # em, f1, answerable, unanswerable on synthetic questions, reported apart
 
     def lines(self) -> list[str]:
         rows = [f"validation, human-written questions: EM {self.em:.1f}  F1 {self.f1:.1f}  "
                 f"({self.answerable} answerable, {self.unanswerable} unanswerable)"]
-        if self.synthetic.get("answerable"):
+        if self.synthetic["answerable"]:
             rows.append(f"validation, synthetic questions: EM {self.synthetic['em']:.1f}  F1 {self.synthetic['f1']:.1f}  "
                         f"({self.synthetic['answerable']} answerable, {self.synthetic['unanswerable']} unanswerable)")
         rows.append("threshold  kept(answerable)  abstained(unanswerable)")
@@ -38,9 +39,22 @@ class ValidationReport:
         return rows
 
 
-def is_synthetic(example: QAExample) -> bool:
-    """Template-made questions (`qa.train.synthetic`): easier than real ones, so they never set the threshold."""
-    return example.id.startswith("synthetic_news/")
+@dataclass
+class _Tally:
+    """Scores and EM/F1 of one group of validation questions."""
+
+    answerable: list[float] = field(default_factory=list)  # best-span scores
+    unanswerable: list[float] = field(default_factory=list)
+    em: list[float] = field(default_factory=list)
+    f1: list[float] = field(default_factory=list)
+
+    def figures(self) -> dict[str, float | int]:
+        return {"em": _percent(self.em), "f1": _percent(self.f1),
+                "answerable": len(self.answerable), "unanswerable": len(self.unanswerable)}
+
+
+def _percent(values: list[float]) -> float:
+    return 100 * sum(values) / max(1, len(values))
 
 
 def validate(reader: Reader, examples: list[QAExample], keep: float = 0.9, progress: bool = True) -> ValidationReport:
@@ -50,34 +64,25 @@ def validate(reader: Reader, examples: list[QAExample], keep: float = 0.9, progr
     near-certainty (v2: 90 % kept at 0.93 on a synthetic-heavy slice), so letting them into
     the threshold choice would make the assistant abstain on ordinary user questions.
     """
-    scored = {True: ([], [], [], []), False: ([], [], [], [])}  # synthetic? -> answerable, unanswerable, em, f1
+    human, synthetic = _Tally(), _Tally()
     for example in tqdm(examples, desc="validate", disable=not progress):
         spans = reader.read(example.question, [example.context], top_n=1)
         best = spans[0] if spans else None
         score = best.score if best else float("-inf")  # no span at all: lost at every threshold
-        answerable_scores, unanswerable_scores, ems, f1s = scored[is_synthetic(example)]
+        tally = synthetic if source_of(example) == SYNTHETIC_SOURCE else human
         if example.is_impossible:
-            unanswerable_scores.append(score)
+            tally.unanswerable.append(score)
             continue
         references = [text for text, _ in example.answers]
         prediction = best.text if best else ""
-        ems.append(best_em(prediction, references))
-        f1s.append(best_f1(prediction, references))
-        answerable_scores.append(score)
-
-    def pct(values: list[float]) -> float:
-        return 100 * sum(values) / max(1, len(values))
-
-    answerable_scores, unanswerable_scores, ems, f1s = scored[False]
-    s_answerable, s_unanswerable, s_ems, s_f1s = scored[True]
+        tally.em.append(best_em(prediction, references))
+        tally.f1.append(best_f1(prediction, references))
+        tally.answerable.append(score)
     return ValidationReport(
-        em=pct(ems),
-        f1=pct(f1s),
-        answerable=len(answerable_scores),
-        unanswerable=len(unanswerable_scores),
-        curve=abstention_curve(answerable_scores, unanswerable_scores, [step / 100 for step in range(101)]),
-        threshold=threshold_keeping(answerable_scores, keep, step=0.01) or 0.0,
-        synthetic={"em": pct(s_ems), "f1": pct(s_f1s), "answerable": len(s_answerable), "unanswerable": len(s_unanswerable)},
+        **human.figures(),
+        curve=abstention_curve(human.answerable, human.unanswerable, [step / 100 for step in range(101)]),
+        threshold=threshold_keeping(human.answerable, keep, step=0.01) or 0.0,
+        synthetic=synthetic.figures(),
     )
 
 
@@ -85,8 +90,6 @@ def validate_run(config, model_dir, out_path=None, limit: int | None = None) -> 
     """Rebuild the run's validation slice (deterministic from its config) and score `model_dir`."""
     import json
     from pathlib import Path
-
-    from qa.train.data import build_training_set
 
     _, val = build_training_set(
         Path(config.data_dir), config.sources, config.negative_fraction, config.val_per_mille, config.seed

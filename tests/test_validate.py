@@ -1,0 +1,33 @@
+"""Training-side validation: figures and the abstention threshold come from human-written questions."""
+
+from __future__ import annotations
+
+from qa.reader import Reader
+from qa.squad import QAExample
+from qa.train.validate import validate
+
+CONTEXT = "The harbour bridge reopened on Monday after six months of repairs costing 40 million euros."
+
+
+def _example(id_: str, question: str, answer: str | None) -> QAExample:
+    answers = ((answer, CONTEXT.index(answer)),) if answer else ()
+    return QAExample(id_, question, CONTEXT, answers, is_impossible=answer is None)
+
+
+def test_synthetic_questions_are_reported_apart_and_never_set_the_threshold(reader_dir):
+    human = [
+        _example("squad_v1_train/1", "When did the harbour bridge reopen?", "Monday"),
+        _example("squad_v1_train/2", "How much did the repairs cost?", "40 million euros"),
+        _example("squad_v2_unanswerable/3", "Who designed the harbour bridge?", None),
+    ]
+    synthetic = [
+        _example("synthetic_news/bbc-1-0", "The harbour bridge reopened on what day?", "Monday"),
+        _example("synthetic_news/bbc-1-0/neg", "Who chairs the city council?", None),
+    ]
+    reader = Reader(reader_dir)
+    both = validate(reader, human + synthetic, progress=False)
+    alone = validate(reader, human, progress=False)
+    assert (both.answerable, both.unanswerable) == (2, 1)
+    assert (both.synthetic["answerable"], both.synthetic["unanswerable"]) == (1, 1)
+    assert (both.em, both.f1, both.threshold, both.curve) == (alone.em, alone.f1, alone.threshold, alone.curve)
+    assert alone.synthetic["answerable"] == 0 and 0 < alone.threshold <= 1
