@@ -192,10 +192,11 @@ class CorpusIndex:
             todo.append((key, path, label, stat, digest))
         report.removed = sorted(self.files[k].source for k in self.files if k not in current)
         report.unchanged = len(keep)
-        if not report.dirty and self._current_dir() is not None:
+        gen = self._current_dir()
+        if not report.dirty and gen is not None:
             if any(keep[k].mtime_ns != self.files[k].mtime_ns for k in keep):
                 self.files = keep  # touched, not changed: same rows, only the fingerprints move
-                self._write_manifest(self._current_dir())
+                self._write_manifest(gen)
             return report
 
         chunks: list[Chunk] = []
