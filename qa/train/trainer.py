@@ -56,7 +56,11 @@ class TrainConfig:
     bf16: bool = True
     threads: int = 0  # 0 = all cores
     checkpoint_every: int = 200
-    seed: int = 13
+    seed: int = 13  # seeds the validation split, window sampling and weights
+    # Seeds the batch order only. A continuation stage keeps `seed` (same validation
+    # split, so the threshold is still chosen on unseen questions) but needs a fresh
+    # order, or a partial epoch would revisit the windows the previous stage saw.
+    order_seed: int | None = None
 
     @classmethod
     def from_file(cls, path: Path, **overrides: object) -> "TrainConfig":
@@ -117,7 +121,7 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
 
     run_dir.mkdir(parents=True, exist_ok=True)
     cfg_path = run_dir / "config.json"
-    if cfg_path.exists() and json.loads(cfg_path.read_text()) != asdict(config):
+    if cfg_path.exists() and TrainConfig(**json.loads(cfg_path.read_text())) != config:
         raise SystemExit(f"{run_dir} holds a run with a different config; use a new --run-dir")
     cfg_path.write_text(json.dumps(asdict(config), indent=2))
     if config.threads:
@@ -164,7 +168,8 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
     while step < stop_at:
         epoch, offset = divmod(step, batches_per_epoch)
         if epoch not in epoch_batches:
-            epoch_batches = {epoch: _batches(features, config.batch_size, config.seed + epoch)}
+            order_seed = config.seed if config.order_seed is None else config.order_seed
+            epoch_batches = {epoch: _batches(features, config.batch_size, order_seed + epoch)}
         batch = _collate(features, epoch_batches[epoch][offset], tokenizer.pad_token_id)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
             loss = model(**batch).loss
