@@ -16,8 +16,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa.squad import load_squad
-from qa.train import synthetic as syn
 from qa.train.data import load_sources, synthetic_news_path
+from qa.train.synthetic.corpus import (
+    MAX_WORDS,
+    MIN_WORDS,
+    NewsArticle,
+    SeedGuard,
+    corpus_path,
+    make_contexts,
+    read_articles,
+    wire_paragraphs,
+)
+from qa.train.synthetic.generate import check_offsets, generate, iter_examples
+from qa.train.synthetic.heuristic import heuristic_candidates, heuristic_question, trim_sentence
+from qa.train.synthetic.questions import finish_question, question_ok
+from qa.train.synthetic.spacy_answers import ANSWER_TYPES, load_spacy, spacy_candidates
+from qa.train.synthetic.spacy_questions import spacy_question
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -59,8 +73,8 @@ PARAGRAPHS_B = [
 ]
 
 
-def _article(corpus: str, ident: str, paragraphs: list[str]) -> syn.NewsArticle:
-    return syn.NewsArticle(corpus, ident, f"title {ident}", tuple(paragraphs))
+def _article(corpus: str, ident: str, paragraphs: list[str]) -> NewsArticle:
+    return NewsArticle(corpus, ident, f"title {ident}", tuple(paragraphs))
 
 
 ARTICLES = [_article("bbc", "business/001", PARAGRAPHS_A), _article("reuters", "00001", PARAGRAPHS_B)]
@@ -68,12 +82,12 @@ ARTICLES = [_article("bbc", "business/001", PARAGRAPHS_A), _article("reuters", "
 
 def _generate(articles=ARTICLES, seed=13, **kw):
     kw.setdefault("per_context", 4)
-    return syn.generate(articles, nlp=None, seed=seed, guard=syn.SeedGuard([]), **kw)
+    return generate(articles, nlp=None, seed=seed, guard=SeedGuard([]), **kw)
 
 
 def _positives_and_negatives(squad):
     pos, neg = {}, []
-    for context, qa in syn.iter_examples(squad):
+    for context, qa in iter_examples(squad):
         if qa["is_impossible"]:
             neg.append((context, qa))
         else:
@@ -100,7 +114,7 @@ WH_START = re.compile(r"^(Who|What|Which|When|Where|How|Since when|Until when|By
 )
 def test_heuristic_templates_make_wh_questions(sentence, answer, label, wh):
     start = sentence.index(answer)
-    made = syn.heuristic_question(sentence, start, start + len(answer), label, random.Random(0))
+    made = heuristic_question(sentence, start, start + len(answer), label, random.Random(0))
     assert made is not None
     question, _style = made
     assert question.endswith("?") and question[0].isupper()
@@ -111,7 +125,7 @@ def test_heuristic_templates_make_wh_questions(sentence, answer, label, wh):
 
 def test_heuristic_candidates_find_typed_spans():
     sentence = "Time Warner said on Friday that Mr Richard Parsons sold 8% of Google for $1.2bn in 2004."
-    found = {(sentence[a:b], label) for a, b, label in syn.heuristic_candidates(sentence)}
+    found = {(sentence[a:b], label) for a, b, label in heuristic_candidates(sentence)}
     assert ("Friday", "DATE") in found
     assert ("8%", "PERCENT") in found
     assert ("$1.2bn", "MONEY") in found
@@ -121,26 +135,26 @@ def test_heuristic_candidates_find_typed_spans():
 
 
 def test_finish_question_is_well_formed():
-    assert syn.finish_question('the firm said " who had won , the vote') == "The firm said who had won, the vote?"
-    assert syn.finish_question("who won the vote , .") == "Who won the vote?"
-    assert syn.finish_question("no question word here at all") is None
-    assert syn.finish_question("who") is None
+    assert finish_question('the firm said " who had won , the vote') == "The firm said who had won, the vote?"
+    assert finish_question("who won the vote , .") == "Who won the vote?"
+    assert finish_question("no question word here at all") is None
+    assert finish_question("who") is None
 
 
 def test_trimming_drops_clauses_away_from_the_answer():
     sentence = "The firm, which serves Buenos Aires (a big city), wants a tariff rise of 60%, while the government disagrees."
     start = sentence.index("60%")
-    text, s, e = syn.trim_sentence(sentence, start, start + 3)
+    text, s, e = trim_sentence(sentence, start, start + 3)
     assert text[s:e] == "60%"
     assert "(a big city)" not in text and "government" not in text
 
 
 def test_question_filters_reject_leaks_and_quotes():
     sentence = "AOL lost 464,000 subscribers, Parsons said."
-    assert syn.question_ok("How many subscribers did AOL lose?", "464,000", sentence)
-    assert not syn.question_ok("How many subscribers did AOL lose, 464,000?", "464,000", sentence)
-    assert not syn.question_ok("How many subscribers did we lose?", "464,000", sentence)
-    assert not syn.question_ok("Who and what lost subscribers?", "AOL", sentence)
+    assert question_ok("How many subscribers did AOL lose?", "464,000", sentence)
+    assert not question_ok("How many subscribers did AOL lose, 464,000?", "464,000", sentence)
+    assert not question_ok("How many subscribers did we lose?", "464,000", sentence)
+    assert not question_ok("Who and what lost subscribers?", "AOL", sentence)
 
 
 # ------------------------------------------------------------------------ generation
@@ -148,7 +162,7 @@ def test_question_filters_reject_leaks_and_quotes():
 
 def test_every_answer_offset_is_valid_and_types_are_counted():
     squad, stats = _generate()
-    assert syn.check_offsets(squad) == 0
+    assert check_offsets(squad) == 0
     pos, _ = _positives_and_negatives(squad)
     assert len(pos) == stats.positives > 6
     for context, qa in pos.values():
@@ -156,7 +170,7 @@ def test_every_answer_offset_is_valid_and_types_are_counted():
         assert context[answer["answer_start"] : answer["answer_start"] + len(answer["text"])] == answer["text"]
         assert qa["question"].endswith("?") and WH_START.match(qa["question"]) or " " in qa["question"]
         assert answer["text"].lower() not in qa["question"].lower()
-        assert qa["answer_type"] in syn.ANSWER_TYPES or qa["answer_type"] == "NAME"
+        assert qa["answer_type"] in ANSWER_TYPES or qa["answer_type"] == "NAME"
     assert sum(stats.by_type.values()) == stats.positives
 
 
@@ -214,7 +228,7 @@ def test_offsets_and_negatives_hold_on_random_news(rows, seed):
     paragraphs = [" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4)]
     article = _article("bbc", "random/1", paragraphs)
     squad, _ = _generate(articles=[article], seed=seed, negative_ratio=1.0)
-    assert syn.check_offsets(squad) == 0
+    assert check_offsets(squad) == 0
     pos, neg = _positives_and_negatives(squad)
     for context, qa in neg:
         assert pos[qa["id"].removesuffix("-neg")][1]["answers"][0]["text"].lower() not in context.lower()
@@ -227,10 +241,10 @@ def test_contexts_are_squad_sized_prose():
     rng = random.Random(1)
     long_paragraph = " ".join(["The market rose again on Monday as traders bought shares."] * 40)
     table = "Shr 17 cts vs 13 cts Net 2.1 mln vs 1.03 mln Revs 15.6 mln vs 12 mln"
-    contexts = syn.make_contexts([*PARAGRAPHS_A, table, long_paragraph], rng)
+    contexts = make_contexts([*PARAGRAPHS_A, table, long_paragraph], rng)
     assert contexts
     for context in contexts:
-        assert syn.MIN_WORDS <= len(context.split()) <= syn.MAX_WORDS
+        assert MIN_WORDS <= len(context.split()) <= MAX_WORDS
         assert "vs 13 cts" not in context
 
 
@@ -240,7 +254,7 @@ def test_wire_copy_is_unwrapped_and_cleaned():
         "14 mln Hong Kong dlrs in 1986.\n    General manager Liu Shuxun declined to give a\nforecast "
         "for <Xiamen International\nFinance Co Ltd>.\n Reuter\n\x03"
     )
-    paragraphs = syn.wire_paragraphs(text)
+    paragraphs = wire_paragraphs(text)
     assert paragraphs == [
         "China's first joint venture bank, Xiamen International Bank, reported a profit of about 14 mln Hong Kong dlrs in 1986.",
         "General manager Liu Shuxun declined to give a forecast for Xiamen International Finance Co Ltd.",
@@ -250,9 +264,9 @@ def test_wire_copy_is_unwrapped_and_cleaned():
 def test_seed_files_are_refused_as_sources():
     for path in (SEEDS / SEED_FILE, SHARED / "seeds" / SEED_FILE):
         with pytest.raises(ValueError, match="seed"):
-            syn.corpus_path(str(path))
+            corpus_path(str(path))
         with pytest.raises(ValueError, match="seed"):
-            list(syn.read_articles(path, "seed"))
+            list(read_articles(path, "seed"))
 
 
 def test_stories_sharing_text_with_the_seed_article_are_skipped(tmp_path):
@@ -264,11 +278,11 @@ def test_stories_sharing_text_with_the_seed_article_are_skipped(tmp_path):
         json.dumps(copied) + "\n" + json.dumps({"id": "ok/1", "title": "ok", "text": "\n\n".join(PARAGRAPHS_A)}) + "\n",
         encoding="utf-8",
     )
-    articles = list(syn.read_articles(syn.corpus_path(str(corpus)), "test"))
-    squad, stats = syn.generate(articles, nlp=None, seed=13, guard=syn.SeedGuard([seed_text]))
+    articles = list(read_articles(corpus_path(str(corpus)), "test"))
+    squad, stats = generate(articles, nlp=None, seed=13, guard=SeedGuard([seed_text]))
     assert stats.skipped_seed == 1
     assert [a["title"] for a in squad["data"]] == ["test/ok/1: ok"]
-    assert syn.SeedGuard().fingerprints, "the project's seed article should be found by default"
+    assert SeedGuard().fingerprints, "the project's seed article should be found by default"
 
 
 # --------------------------------------------------------------------- training mix
@@ -294,7 +308,7 @@ def test_synthetic_news_is_a_training_source(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def nlp():
     pytest.importorskip("spacy")
-    pipeline = syn.load_spacy()
+    pipeline = load_spacy()
     if pipeline is None:
         pytest.skip("no English spaCy pipeline installed (optional training-time extra)")
     return pipeline
@@ -311,18 +325,18 @@ def nlp():
 )
 def test_spacy_questions_use_wh_movement(nlp, sentence, answer, expected):
     doc = nlp(sentence)
-    candidates = {span.text: (span, label) for span, label in syn.spacy_candidates(doc)}
+    candidates = {span.text: (span, label) for span, label in spacy_candidates(doc)}
     assert answer in candidates, candidates
     span, label = candidates[answer]
-    made = syn.spacy_question(span.sent, span, label, random.Random(0), optional_p=0.0)
+    made = spacy_question(span.sent, span, label, random.Random(0), optional_p=0.0)
     assert made is not None
     assert expected in made[0]
 
 
 def test_spacy_generation_offsets(nlp):
-    squad, stats = syn.generate(ARTICLES, nlp=nlp, seed=13, guard=syn.SeedGuard([]), negative_ratio=1.0)
+    squad, stats = generate(ARTICLES, nlp=nlp, seed=13, guard=SeedGuard([]), negative_ratio=1.0)
     assert stats.positives > 4
-    assert syn.check_offsets(squad) == 0
+    assert check_offsets(squad) == 0
     pos, neg = _positives_and_negatives(squad)
     for context, qa in neg:
         assert pos[qa["id"].removesuffix("-neg")][1]["answers"][0]["text"].lower() not in context.lower()
