@@ -241,7 +241,7 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
                 with gr.Accordion("Settings", open=False, elem_id="settings-panel"):
                     top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages to read (top-k)")
                     threshold = gr.Slider(
-                        0.0, 1.0, value=settings.threshold, step=0.05,
+                        0.0, 1.0, value=settings.threshold, step=0.01,
                         label="Abstention threshold (answers below this confidence are withheld)",
                     )
                     reader = gr.Textbox(value=str(settings.reader_path), label="Reader model folder")
