@@ -15,6 +15,8 @@ torch = pytest.importorskip("torch")
 
 from qa.reader import PRECISIONS, Reader, Span, bf16_native, load_reader  # noqa: E402
 
+NATIVE = "bf16" if bf16_native() else "fp32"  # what the default, "auto", resolves to on this CPU
+
 # (question, passage, answer): the tiny model memorises these.
 EXAMPLES = [
     (
@@ -148,9 +150,6 @@ def test_load_reader_caches_per_path_and_precision(random_dir, monkeypatch):
 
 def test_no_passages_no_spans(random_dir):
     assert Reader(random_dir).read("Anything?", []) == []
-
-
-NATIVE = "bf16" if bf16_native() else "fp32"  # what the default, "auto", resolves to on this CPU
 
 
 def test_precision_defaults_to_auto_or_the_environment(random_dir, monkeypatch):

@@ -160,6 +160,7 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
         print(f"resumed from step {step}")
 
     stop_at = total_steps if max_steps is None else min(total_steps, step + max_steps)
+    order_seed = config.seed if config.order_seed is None else config.order_seed
     model.train()
     bar = tqdm(total=total_steps, initial=step, desc="train", unit="step", dynamic_ncols=True)
     epoch_batches: dict[int, list[list[int]]] = {}
@@ -168,7 +169,6 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
     while step < stop_at:
         epoch, offset = divmod(step, batches_per_epoch)
         if epoch not in epoch_batches:
-            order_seed = config.seed if config.order_seed is None else config.order_seed
             epoch_batches = {epoch: _batches(features, config.batch_size, order_seed + epoch)}
         batch = _collate(features, epoch_batches[epoch][offset], tokenizer.pad_token_id)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
