@@ -31,3 +31,18 @@ def test_synthetic_questions_are_reported_apart_and_never_set_the_threshold(read
     assert (both.synthetic["answerable"], both.synthetic["unanswerable"]) == (1, 1)
     assert (both.em, both.f1, both.threshold, both.curve) == (alone.em, alone.f1, alone.threshold, alone.curve)
     assert alone.synthetic["answerable"] == 0 and 0 < alone.threshold <= 1
+
+
+def test_abstention_is_reported_per_kind_of_negative(reader_dir):
+    examples = [
+        _example("squad_v1_train/1", "When did the harbour bridge reopen?", "Monday"),
+        _example("squad_v2_unanswerable/3", "Who designed the harbour bridge?", None),
+        _example("squad_v1_train/4/neg", "When did the tunnel reopen?", None),
+        _example("squad_v1_train/1/swap", "When did the Tyne bridge reopen?", None),
+        _example("squad_v1_train/5/swap", "When did the Forth bridge reopen?", None),
+    ]
+    report = validate(Reader(reader_dir), examples, progress=False)
+    counts = {kind: figures["count"] for kind, figures in report.abstained_by_kind.items()}
+    assert counts == {"entity swap": 2, "paragraph swap": 1, "written unanswerable": 1}
+    assert all(0 <= figures["abstained"] <= 1 for figures in report.abstained_by_kind.values())
+    assert any("entity swap" in line for line in report.lines())

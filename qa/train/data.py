@@ -15,9 +15,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from qa.squad import QAExample, article_titles, load_squad
+from qa.train.entity_swap import entity_swap_negatives, spacy_tagger
 
 SQUAD_TRAIN_ARTICLES = range(0, 32)
 SQUAD_HELDOUT_ARTICLES = range(32, 48)
+PARAGRAPH_SWAP_SUFFIX = "/neg"  # id suffix of paragraph-swap negatives
 # Synthetic news QA made by `python -m qa.train.synthetic` (SQuAD v2.0 format, not in git);
 # QA_SYNTHETIC_NEWS or the `synthetic_path` argument points elsewhere.
 SYNTHETIC_NEWS_PATH = Path("runs/synthetic/news_qa.json")
@@ -71,6 +73,15 @@ def _squad_v2_train_unanswerable(data_dir: Path, v1: Path) -> list[QAExample]:
     return [e for e in v2 if e.is_impossible and e.title not in held_out]
 
 
+def _require_spacy():
+    from qa.train.synthetic.spacy_answers import load_spacy  # noqa: PLC0415 - optional dependency
+
+    nlp = load_spacy()
+    if nlp is None:
+        raise RuntimeError("swap_fraction > 0 needs spaCy and its English pipeline: pip install -e '.[synthetic]'")
+    return nlp
+
+
 def paragraph_swap_negatives(examples: list[QAExample], fraction: float, seed: int) -> list[QAExample]:
     """Unanswerable pairs: a question with another paragraph of its article lacking the answer.
 
@@ -93,17 +104,29 @@ def paragraph_swap_negatives(examples: list[QAExample], fraction: float, seed: i
         candidates = [c for c in pool if c != e.context and not any(a in c.lower() for a in answers)]
         if candidates:
             negatives.append(
-                replace(e, id=f"{e.id}/neg", context=rng.choice(candidates), answers=(), is_impossible=True)
+                replace(e, id=f"{e.id}{PARAGRAPH_SWAP_SUFFIX}", context=rng.choice(candidates), answers=(), is_impossible=True)
             )
     return negatives
 
 
 def build_training_set(
-    data_dir: Path, sources: list[str], negative_fraction: float, val_per_mille: int, seed: int
+    data_dir: Path,
+    sources: list[str],
+    negative_fraction: float,
+    val_per_mille: int,
+    seed: int,
+    swap_fraction: float = 0.0,
 ) -> tuple[list[QAExample], list[QAExample]]:
-    """Return (train, validation) examples; validation is a paragraph-level slice."""
+    """Return (train, validation) examples; validation is a paragraph-level slice.
+
+    A negative shares its paragraph with the question it was made from, so both land on
+    the same side of the split.
+    """
     examples = load_sources(data_dir, sources)
-    examples += paragraph_swap_negatives(examples, negative_fraction, seed)
+    negatives = paragraph_swap_negatives(examples, negative_fraction, seed)
+    if swap_fraction > 0:
+        negatives += entity_swap_negatives(examples, swap_fraction, seed, spacy_tagger(_require_spacy()))
+    examples += negatives
     train = [e for e in examples if _paragraph_bucket(e.context) >= val_per_mille]
     val = [e for e in examples if _paragraph_bucket(e.context) < val_per_mille]
     return train, val

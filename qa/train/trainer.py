@@ -44,7 +44,8 @@ class TrainConfig:
     data_dir: str = "../shared/data"
     init: str = ""  # model directory to start from; "" = the bundled all-MiniLM-L6-v2
     sources: list[str] = field(default_factory=lambda: list(DEFAULT_SOURCES))
-    negative_fraction: float = 0.1
+    negative_fraction: float = 0.1  # paragraph-swap negatives, as a share of answerable questions
+    swap_fraction: float = 0.0  # entity-swap negatives (qa/train/entity_swap.py; needs spaCy)
     val_per_mille: int = 20
     max_length: int = 384
     stride: int = 128
@@ -133,7 +134,8 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
     model = AutoModelForQuestionAnswering.from_pretrained(init)
 
     train, val = build_training_set(
-        Path(config.data_dir), config.sources, config.negative_fraction, config.val_per_mille, config.seed
+        Path(config.data_dir), config.sources, config.negative_fraction, config.val_per_mille, config.seed,
+        config.swap_fraction,
     )
     (run_dir / "validation_ids.json").write_text(json.dumps([e.id for e in val]))
     features = make_features(train, tokenizer, config.max_length, config.stride, seed=config.seed)

@@ -1,8 +1,10 @@
 """Validation on the training split's held-back slice: scores and the abstention threshold.
 
 The abstention threshold is chosen here, on training-side data (the paragraph-level
-validation slice, which holds SQuAD v2.0 training-article unanswerables and
-paragraph-swap negatives), never on the held-out benchmarks.
+validation slice, which holds SQuAD v2.0 training-article unanswerables,
+paragraph-swap negatives and, when the run makes them, entity-swap negatives), never on
+the held-out benchmarks. Abstention is reported per kind of negative: a paragraph about
+something else is far easier to decline than a question one detail away from answerable.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from tqdm import tqdm
 from qa.evaluate.metrics import abstention_curve, best_em, best_f1, threshold_keeping
 from qa.reader import Reader
 from qa.squad import QAExample
-from qa.train.data import SYNTHETIC_SOURCE, build_training_set, source_of
+from qa.train.data import PARAGRAPH_SWAP_SUFFIX, SYNTHETIC_SOURCE, build_training_set, source_of
+from qa.train.entity_swap import SWAP_ID_SUFFIX
 
 
 @dataclass
@@ -26,6 +29,8 @@ class ValidationReport:
     curve: list[tuple[float, float | None, float | None]]  # (threshold, answerable kept, unanswerable abstained)
     threshold: float  # largest threshold keeping >= `keep` of the human-written answerable questions
     synthetic: dict[str, float | int]  # em, f1, answerable, unanswerable on synthetic questions, reported apart
+    # human-written unanswerables by how they were made: share abstained at `threshold`
+    abstained_by_kind: dict[str, dict[str, float | int]] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         rows = [f"validation, human-written questions: EM {self.em:.1f}  F1 {self.f1:.1f}  "
@@ -36,6 +41,8 @@ class ValidationReport:
         rows.append("threshold  kept(answerable)  abstained(unanswerable)")
         rows += [f"{t:9.2f}  {k or 0:16.1%}  {a or 0:23.1%}" for t, k, a in self.curve[::5]]
         rows.append(f"chosen threshold: {self.threshold:.2f}")
+        rows += [f"  abstained at {self.threshold:.2f} on {kind}: {k['abstained']:.1%} of {k['count']}"
+                 for kind, k in self.abstained_by_kind.items()]
         return rows
 
 
@@ -45,6 +52,7 @@ class _Tally:
 
     answerable: list[float] = field(default_factory=list)  # best-span scores
     unanswerable: list[float] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # negative_kind() of each unanswerable
     em: list[float] = field(default_factory=list)
     f1: list[float] = field(default_factory=list)
 
@@ -72,18 +80,36 @@ def validate(reader: Reader, examples: list[QAExample], keep: float = 0.9, progr
         tally = synthetic if source_of(example) == SYNTHETIC_SOURCE else human
         if example.is_impossible:
             tally.unanswerable.append(score)
+            tally.kinds.append(negative_kind(example))
             continue
         references = [text for text, _ in example.answers]
         prediction = best.text if best else ""
         tally.em.append(best_em(prediction, references))
         tally.f1.append(best_f1(prediction, references))
         tally.answerable.append(score)
+    threshold = threshold_keeping(human.answerable, keep, step=0.01) or 0.0
+    by_kind: dict[str, list[float]] = {}
+    for kind, score in zip(human.kinds, human.unanswerable):
+        by_kind.setdefault(kind, []).append(score)
     return ValidationReport(
         **human.figures(),
         curve=abstention_curve(human.answerable, human.unanswerable, [step / 100 for step in range(101)]),
-        threshold=threshold_keeping(human.answerable, keep, step=0.01) or 0.0,
+        threshold=threshold,
         synthetic=synthetic.figures(),
+        abstained_by_kind={
+            kind: {"count": len(scores), "abstained": sum(s < threshold for s in scores) / len(scores)}
+            for kind, scores in sorted(by_kind.items())
+        },
     )
+
+
+def negative_kind(example: QAExample) -> str:
+    """How an unanswerable example was made: they differ a lot in difficulty."""
+    if example.id.endswith(SWAP_ID_SUFFIX):
+        return "entity swap"
+    if example.id.endswith(PARAGRAPH_SWAP_SUFFIX):
+        return "paragraph swap"
+    return "written unanswerable"
 
 
 def validate_run(config, model_dir, out_path=None, limit: int | None = None) -> ValidationReport:
@@ -92,7 +118,8 @@ def validate_run(config, model_dir, out_path=None, limit: int | None = None) -> 
     from pathlib import Path
 
     _, val = build_training_set(
-        Path(config.data_dir), config.sources, config.negative_fraction, config.val_per_mille, config.seed
+        Path(config.data_dir), config.sources, config.negative_fraction, config.val_per_mille, config.seed,
+        config.swap_fraction,
     )
     report = validate(Reader(model_dir), val[:limit] if limit else val)
     if out_path:
