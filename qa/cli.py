@@ -10,6 +10,8 @@ from pathlib import Path
 
 from qa.config import Settings
 
+DEFAULTS = Settings()  # help texts quote the real defaults, so they cannot drift
+
 
 class CliError(Exception):
     """A problem with the user's input, reported as one readable line and exit code 2."""
@@ -114,8 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--index", type=Path, help="index directory (default: ./index)")
-        p.add_argument("--chunk-tokens", type=int, help="passage size in embedder tokens (default 128)")
-        p.add_argument("--chunk-overlap", type=int, help="overlap between passages in tokens (default 32)")
+        p.add_argument("--chunk-tokens", type=int, help=f"passage size in embedder tokens (default {DEFAULTS.chunk_tokens})")
+        p.add_argument("--chunk-overlap", type=int, help=f"overlap between passages in tokens (default {DEFAULTS.chunk_overlap})")
 
     p = sub.add_parser("index", help="build or update the index of articles")
     p.add_argument("paths", nargs="+", help="files or directories of .txt/.md/.jsonl articles")
@@ -126,9 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--corpus", nargs="+", help="article paths (default: what the index holds, else ./seeds)")
     p.add_argument("--reader", type=Path, help="Hugging Face QA model directory (default: bundled reader)")
-    p.add_argument("--top-k", type=int, help="passages to read (default 5)")
-    p.add_argument("--threshold", type=float, help="abstain below this confidence (default 0.5)")
-    p.add_argument("--retrieval", choices=["bm25", "hybrid", "dense"], help="retrieval mode (default bm25)")
+    p.add_argument("--top-k", type=int, help=f"passages to read (default {DEFAULTS.top_k})")
+    p.add_argument("--threshold", type=float, help=f"abstain below this confidence (default {DEFAULTS.threshold})")
+    p.add_argument("--retrieval", choices=["bm25", "hybrid", "dense"], help=f"retrieval mode (default {DEFAULTS.retrieval})")
     p.add_argument("--history", nargs="*", default=None, help="earlier questions of the conversation, oldest first")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     common(p)
