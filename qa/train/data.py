@@ -104,7 +104,9 @@ def paragraph_swap_negatives(examples: list[QAExample], fraction: float, seed: i
         candidates = [c for c in pool if c != e.context and not any(a in c.lower() for a in answers)]
         if candidates:
             negatives.append(
-                replace(e, id=f"{e.id}{PARAGRAPH_SWAP_SUFFIX}", context=rng.choice(candidates), answers=(), is_impossible=True)
+                replace(
+                    e, id=f"{e.id}{PARAGRAPH_SWAP_SUFFIX}", context=rng.choice(candidates), answers=(), is_impossible=True
+                )
             )
     return negatives
 
