@@ -93,11 +93,15 @@ def entity_swap_negatives(examples: list[QAExample], fraction: float, seed: int,
                     pools.setdefault(key, {}).setdefault(label, set()).add(name)
     negatives = []
     for example, entities in zip(chosen, tagged):
-        mentioned = [e for e in entities if clean_entity(e[0]) and clean_entity(e[0]).lower() in example.context.lower()]
+        lowered = example.context.lower()
+        mentioned = [
+            (text, start, label, name)
+            for text, start, _, label in entities
+            if (name := clean_entity(text)) and name.lower() in lowered
+        ]
         if not mentioned:
             continue
-        text, start, _, label = mentioned[rng.randrange(len(mentioned))]
-        original = clean_entity(text)
+        text, start, label, original = mentioned[rng.randrange(len(mentioned))]
         source = example.id.split("/")[0]
         context_words = words_of(example.context)
         for key in ((source, example.title), (source,)):

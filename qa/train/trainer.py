@@ -63,6 +63,13 @@ class TrainConfig:
     # order, or a partial epoch would revisit the windows the previous stage saw.
     order_seed: int | None = None
 
+    def training_set(self) -> tuple[list, list]:
+        """(train, validation) examples of this config: the one place its data fields are read."""
+        return build_training_set(
+            Path(self.data_dir), self.sources, self.negative_fraction, self.val_per_mille, self.seed,
+            self.swap_fraction,
+        )
+
     @classmethod
     def from_file(cls, path: Path, **overrides: object) -> "TrainConfig":
         data = json.loads(Path(path).read_text()) if path else {}
@@ -133,10 +140,7 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
     tokenizer = AutoTokenizer.from_pretrained(init)
     model = AutoModelForQuestionAnswering.from_pretrained(init)
 
-    train, val = build_training_set(
-        Path(config.data_dir), config.sources, config.negative_fraction, config.val_per_mille, config.seed,
-        config.swap_fraction,
-    )
+    train, val = config.training_set()
     (run_dir / "validation_ids.json").write_text(json.dumps([e.id for e in val]))
     features = make_features(train, tokenizer, config.max_length, config.stride, seed=config.seed)
     batches_per_epoch = math.ceil(len(features) / config.batch_size)

@@ -16,7 +16,7 @@ from tqdm import tqdm
 from qa.evaluate.metrics import abstention_curve, best_em, best_f1, threshold_keeping
 from qa.reader import Reader
 from qa.squad import QAExample
-from qa.train.data import PARAGRAPH_SWAP_SUFFIX, SYNTHETIC_SOURCE, build_training_set, source_of
+from qa.train.data import PARAGRAPH_SWAP_SUFFIX, SYNTHETIC_SOURCE, source_of
 from qa.train.entity_swap import SWAP_ID_SUFFIX
 
 
@@ -117,10 +117,7 @@ def validate_run(config, model_dir, out_path=None, limit: int | None = None) -> 
     import json
     from pathlib import Path
 
-    _, val = build_training_set(
-        Path(config.data_dir), config.sources, config.negative_fraction, config.val_per_mille, config.seed,
-        config.swap_fraction,
-    )
+    _, val = config.training_set()
     report = validate(Reader(model_dir), val[:limit] if limit else val)
     if out_path:
         Path(out_path).write_text(json.dumps(report.__dict__, indent=1))
