@@ -22,6 +22,12 @@ class QAExample:
     article: int = 0  # index of the article in its file (for fixed splits)
     is_impossible: bool = False
 
+    @property
+    def source(self) -> str:
+        """The part of the id before the first "/": the training loaders prefix every id
+        with the source it came from (see `qa.train.data.load_sources`)."""
+        return self.id.split("/", 1)[0]
+
 
 def load_squad(path: Path, articles: range | None = None, fix_offsets: bool = False) -> list[QAExample]:
     """Load a SQuAD-format file, optionally only the articles whose index is in `articles`.

@@ -36,16 +36,11 @@ def _paragraph_bucket(context: str, buckets: int = 1000) -> int:
 SYNTHETIC_SOURCE = "synthetic_news"
 
 
-def source_of(example: QAExample) -> str:
-    """The training source an example came from: `load_sources` prefixes every id with it."""
-    return example.id.split("/", 1)[0]
-
-
 def load_sources(data_dir: Path, sources: list[str], synthetic_path: Path | str | None = None) -> list[QAExample]:
     """Load the named training sources from ../shared/data-style layout.
 
     `synthetic_news` is read from `synthetic_news_path(synthetic_path)`, not from data_dir.
-    Every id becomes "<source>/<original id>" (see `source_of`).
+    Every id becomes "<source>/<original id>" (see `QAExample.source`).
     """
     v1 = data_dir / "squad-v1.1-dev/dev-v1.1.json"
     loaders = {
@@ -91,7 +86,7 @@ def paragraph_swap_negatives(examples: list[QAExample], fraction: float, seed: i
     rng = random.Random(seed)
     by_article: dict[tuple[str, int, str], list[str]] = {}
     for e in examples:
-        key = (e.id.split("/")[0], e.article, e.title)
+        key = (e.source, e.article, e.title)
         contexts = by_article.setdefault(key, [])
         if not contexts or contexts[-1] != e.context:
             contexts.append(e.context)
@@ -99,7 +94,7 @@ def paragraph_swap_negatives(examples: list[QAExample], fraction: float, seed: i
     for e in examples:
         if e.is_impossible or rng.random() >= fraction:
             continue
-        pool = by_article[(e.id.split("/")[0], e.article, e.title)]
+        pool = by_article[(e.source, e.article, e.title)]
         answers = [a.lower() for a, _ in e.answers]
         candidates = [c for c in pool if c != e.context and not any(a in c.lower() for a in answers)]
         if candidates:

@@ -85,7 +85,7 @@ def entity_swap_negatives(examples: list[QAExample], fraction: float, seed: int,
     tagged = list(tagger([e.question for e in chosen]))
     pools: dict[tuple, dict[str, set[str]]] = {}  # replacements: entities of the other chosen questions
     for example, entities in zip(chosen, tagged):
-        source = example.id.split("/")[0]
+        source = example.source
         for text, _, _, label in entities:
             name = clean_entity(text)
             if name:
@@ -102,7 +102,7 @@ def entity_swap_negatives(examples: list[QAExample], fraction: float, seed: int,
         if not mentioned:
             continue
         text, start, label, original = mentioned[rng.randrange(len(mentioned))]
-        source = example.id.split("/")[0]
+        source = example.source
         context_words = words_of(example.context)
         for key in ((source, example.title), (source,)):
             candidates = sorted(

@@ -16,7 +16,7 @@ from tqdm import tqdm
 from qa.evaluate.metrics import abstention_curve, best_em, best_f1, threshold_keeping
 from qa.reader import Reader
 from qa.squad import QAExample
-from qa.train.data import PARAGRAPH_SWAP_SUFFIX, SYNTHETIC_SOURCE, source_of
+from qa.train.data import PARAGRAPH_SWAP_SUFFIX, SYNTHETIC_SOURCE
 from qa.train.entity_swap import SWAP_ID_SUFFIX
 
 
@@ -77,7 +77,7 @@ def validate(reader: Reader, examples: list[QAExample], keep: float = 0.9, progr
         spans = reader.read(example.question, [example.context], top_n=1)
         best = spans[0] if spans else None
         score = best.score if best else float("-inf")  # no span at all: lost at every threshold
-        tally = synthetic if source_of(example) == SYNTHETIC_SOURCE else human
+        tally = synthetic if example.source == SYNTHETIC_SOURCE else human
         if example.is_impossible:
             tally.unanswerable.append(score)
             tally.kinds.append(negative_kind(example))
