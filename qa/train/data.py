@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from qa.squad import QAExample, article_titles, load_squad
+from qa.train.antonym_swap import antonym_swap_negatives
 from qa.train.entity_swap import entity_swap_negatives, spacy_tagger
 
 SQUAD_TRAIN_ARTICLES = range(0, 32)
@@ -113,6 +114,7 @@ def build_training_set(
     val_per_mille: int,
     seed: int,
     swap_fraction: float = 0.0,
+    antonym_fraction: float = 0.0,
 ) -> tuple[list[QAExample], list[QAExample]]:
     """Return (train, validation) examples; validation is a paragraph-level slice.
 
@@ -123,6 +125,8 @@ def build_training_set(
     negatives = paragraph_swap_negatives(examples, negative_fraction, seed)
     if swap_fraction > 0:
         negatives += entity_swap_negatives(examples, swap_fraction, seed, spacy_tagger(_require_spacy()))
+    if antonym_fraction > 0:
+        negatives += antonym_swap_negatives(examples, antonym_fraction, seed)
     examples += negatives
     train = [e for e in examples if _paragraph_bucket(e.context) >= val_per_mille]
     val = [e for e in examples if _paragraph_bucket(e.context) < val_per_mille]

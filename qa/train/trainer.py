@@ -46,6 +46,8 @@ class TrainConfig:
     sources: list[str] = field(default_factory=lambda: list(DEFAULT_SOURCES))
     negative_fraction: float = 0.1  # paragraph-swap negatives, as a share of answerable questions
     swap_fraction: float = 0.0  # entity-swap negatives (qa/train/entity_swap.py; needs spaCy)
+    # antonym-swap negatives, as a share of the questions with a swappable word (qa/train/antonym_swap.py)
+    antonym_fraction: float = 0.0
     val_per_mille: int = 20
     max_length: int = 384
     stride: int = 128
@@ -67,7 +69,7 @@ class TrainConfig:
         """(train, validation) examples of this config: the one place its data fields are read."""
         return build_training_set(
             Path(self.data_dir), self.sources, self.negative_fraction, self.val_per_mille, self.seed,
-            self.swap_fraction,
+            self.swap_fraction, self.antonym_fraction,
         )
 
     @classmethod
