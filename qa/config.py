@@ -43,7 +43,7 @@ class Settings:
     retrieval: str = "bm25"  # "bm25", "hybrid" (BM25 + dense, rank-fused) or "dense"
     # chosen on the reader's training-side validation slice (qa/reader_model/README.md):
     # the highest threshold keeping >= 90 % of its human-written answerable questions
-    threshold: float = 0.81
+    threshold: float = 0.68
     max_answer_tokens: int = 30
 
     def with_overrides(self, **changes: object) -> "Settings":

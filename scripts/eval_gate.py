@@ -25,16 +25,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 # metric -> floor. Measured 2026-11-26 on tests/data/seed_questions.jsonl (50 questions,
-# 42 with gold lines), corpus seeds/, default settings (bm25, top_k 5, threshold 0.81,
-# reader precision auto = bf16 on this CPU), reader v5: EM 0.680, citation accuracy
-# 0.882 (30 of 34 answered), recall@5 0.976, MRR 0.831. Reader v4 had EM 0.720 and
-# citation accuracy 0.861 (31 of 36): v5 was chosen by its validation rule (more
-# adversarial unanswerables declined, held-out abstention 26.6 -> 32.9 %), and on the seed
-# set it declines three answerable questions v4 answered, so the EM floor went down with
-# it. Floors = `--suggest` (one question below each figure).
+# 42 with gold lines), corpus seeds/, default settings (bm25, top_k 5, threshold 0.68,
+# reader precision auto = bf16 on this CPU), reader v6: EM 0.620, citation accuracy
+# 0.879 (29 of 33 answered), recall@5 0.976, MRR 0.831. Readers v5 and v4 had EM 0.680
+# and 0.720, citation accuracy 0.882 and 0.861. v5 and v6 were each chosen by a rule
+# fixed before training (more adversarial unanswerables declined on validation; held-out
+# v2.0 abstention 26.6 -> 32.9 -> 37.9 %); on the seed set they decline answerable
+# questions v4 answered, so the EM floor went down with them. Floors = `--suggest` (one
+# question below each figure).
 FLOORS: dict[str, float | None] = {
-    "em": 0.66,
-    "citation_accuracy": 0.852,
+    "em": 0.60,
+    "citation_accuracy": 0.848,
     "recall_at_5": 0.952,
     "mrr": 0.807,
 }

@@ -47,7 +47,7 @@ def seed_assistant(seed_index, reader_dir):
     return Assistant(seed_index, seed_index.settings.with_overrides(reader_path=reader_dir))
 
 
-# The bundled reader (v5, held-out SQuAD F1 75.2) answers "What was the UNGA vote?"
+# The bundled reader (v6, held-out SQuAD F1 75.2) answers "What was the UNGA vote?"
 # with "Russia's campaign" from the related-story headline on line 11
 # ("UNGA vote against Russia's campaign, ...") instead of "141 to 5" (line 4). The tests
 # below state the required behaviour; strict xfail turns green-to-red the day a better
