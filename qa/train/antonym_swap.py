@@ -52,7 +52,7 @@ def antonym_swap_negatives(examples: list[QAExample], fraction: float, seed: int
             continue
         context_words = words_of(example.context)
         swappable = [
-            m
+            (m, opposite)
             for m in _WORD.finditer(example.question)
             if (opposite := OPPOSITE.get(m.group().lower()))
             and (m.start() == 0 or m.group().islower())  # "Kanye West" is a name, not a direction
@@ -61,8 +61,7 @@ def antonym_swap_negatives(examples: list[QAExample], fraction: float, seed: int
         ]
         if not swappable or rng.random() >= fraction:
             continue
-        word = swappable[rng.randrange(len(swappable))]
-        opposite = OPPOSITE[word.group().lower()]
+        word, opposite = swappable[rng.randrange(len(swappable))]
         if word.group()[0].isupper():
             opposite = opposite[0].upper() + opposite[1:]
         question = example.question[: word.start()] + opposite + example.question[word.end() :]

@@ -1,9 +1,9 @@
 """Validation on the training split's held-back slice: scores and the abstention threshold.
 
 The abstention threshold is chosen here, on training-side data (the paragraph-level
-validation slice, which holds SQuAD v2.0 training-article unanswerables,
-paragraph-swap negatives and, when the run makes them, entity- and antonym-swap negatives), never on
-the held-out benchmarks. Abstention is reported per kind of negative: a paragraph about
+validation slice, which holds SQuAD v2.0 training-article unanswerables, paragraph-swap
+negatives and, when the run makes them, entity- and antonym-swap negatives), never on the
+held-out benchmarks. Abstention is reported per kind of negative: a paragraph about
 something else is far easier to decline than a question one detail away from answerable.
 """
 
@@ -16,8 +16,8 @@ from tqdm import tqdm
 from qa.evaluate.metrics import abstention_curve, best_em, best_f1, threshold_keeping
 from qa.reader import Reader
 from qa.squad import QAExample
-from qa.train.data import PARAGRAPH_SWAP_SUFFIX, SYNTHETIC_SOURCE
 from qa.train.antonym_swap import ANTONYM_ID_SUFFIX
+from qa.train.data import PARAGRAPH_SWAP_SUFFIX, SYNTHETIC_SOURCE
 from qa.train.entity_swap import SWAP_ID_SUFFIX
 
 
