@@ -102,13 +102,34 @@ class Reader:
         self.max_answer_tokens = max_answer_tokens
         self.batch_size = batch_size
 
-    def read(self, question: str, passages: list[str], top_n: int = 5) -> list[Span]:
-        """Best spans over all passages, best first (at most one per start/end pair)."""
+    def read(
+        self,
+        question: str,
+        passages: list[str],
+        top_n: int = 5,
+        contexts: list[str] | None = None,
+        per_passage: bool = False,
+    ) -> list[Span]:
+        """Best spans over all passages, best first (at most one per start/end pair).
+
+        `top_n` caps the whole list, or with `per_passage` each passage's share of it, so
+        that one passage's many overlapping spans cannot crowd out every other passage.
+
+        `contexts[i]`, when given and not empty, is read just before passage i but never
+        answered from: a news passage cut from the middle of an article says "the vote"
+        where the question says "the UNGA vote", and a reader trained to decline questions
+        naming things its passage lacks declines it unless it sees the article's headline.
+        """
         if not passages:
             return []
+        contexts = contexts or [""] * len(passages)
+        if len(contexts) != len(passages):
+            raise ValueError("contexts and passages must pair up")
+        shifts = [len(c) + 1 if c else 0 for c in contexts]
+        texts = [f"{c}\n{p}" if c else p for c, p in zip(contexts, passages)]
         enc = self.tokenizer(
             [question] * len(passages),
-            passages,
+            texts,
             truncation="only_second",
             max_length=self.max_length,
             stride=self.stride,
@@ -121,14 +142,26 @@ class Reader:
         spans: dict[tuple[int, int, int], Span] = {}
         for w in range(len(start_logits)):
             passage = int(enc["overflow_to_sample_mapping"][w])
-            is_context = np.array([s == 1 for s in enc.sequence_ids(w)])
+            offsets = enc["offset_mapping"][w]
+            shift = shifts[passage]
+            # answers come from the passage only, never from the context read before it
+            is_context = np.array([s == 1 and offsets[t][0] >= shift for t, s in enumerate(enc.sequence_ids(w))])
             for span in self._decode(
-                start_logits[w], end_logits[w], is_context, enc["offset_mapping"][w], passage, passages[passage], top_n
+                start_logits[w], end_logits[w], is_context, offsets - shift, passage, passages[passage], top_n
             ):
                 key = (span.passage, span.start, span.end)
                 if key not in spans or spans[key].score < span.score:
                     spans[key] = span
-        return sorted(spans.values(), key=lambda s: s.score, reverse=True)[:top_n]
+        ranked = sorted(spans.values(), key=lambda s: s.score, reverse=True)
+        if not per_passage:
+            return ranked[:top_n]
+        taken: dict[int, int] = {}
+        kept = []
+        for span in ranked:
+            if taken.get(span.passage, 0) < top_n:
+                taken[span.passage] = taken.get(span.passage, 0) + 1
+                kept.append(span)
+        return kept
 
     def _forward(self, enc) -> tuple[np.ndarray, np.ndarray]:
         torch = self._torch

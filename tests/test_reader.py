@@ -158,3 +158,36 @@ def test_precision_defaults_to_auto_or_the_environment(random_dir, monkeypatch):
     monkeypatch.setenv("QA_READER_PRECISION", "int8")
     assert Reader(random_dir).precision == "int8"
     assert Reader(random_dir, precision="fp32").precision == "fp32"  # an explicit choice wins
+
+
+@pytest.mark.parametrize("precision", PRECISIONS)
+def test_context_is_read_but_never_answered_from(random_dir, precision):
+    """Spans index the passage, not context + passage, and never start inside the context."""
+    reader = Reader(random_dir, precision=precision)
+    passages = [p for _, p, _ in EXAMPLES[:2]]
+    contexts = ["UN General Assembly votes on Ukraine resolution", ""]
+    spans = reader.read(EXAMPLES[0][0], passages, top_n=40, contexts=contexts)
+    _check_well_formed(spans, passages, 40)
+    assert {s.passage for s in spans} == {0, 1}
+
+
+def test_context_changes_what_the_reader_sees(trained_dir):
+    reader = Reader(trained_dir)
+    question, passage, _ = EXAMPLES[0]
+    plain = reader.read(question, [passage], top_n=1)[0]
+    with_context = reader.read(question, [passage], top_n=1, contexts=["Kherson Belarus Kyiv convoy talks resume"])[0]
+    assert plain.score != pytest.approx(with_context.score, abs=1e-9)
+
+
+def test_contexts_must_pair_with_passages(random_dir):
+    with pytest.raises(ValueError, match="pair up"):
+        Reader(random_dir).read("Where?", ["one passage", "two passages"], contexts=["only one"])
+
+
+def test_per_passage_caps_each_passage_not_the_whole_list(random_dir):
+    reader = Reader(random_dir)
+    passages = [p for _, p, _ in EXAMPLES[:2]] + ["Talks between the delegations were held near the border."]
+    spans = reader.read(EXAMPLES[0][0], passages, top_n=2, per_passage=True)
+    counts = {i: sum(s.passage == i for s in spans) for i in range(len(passages))}
+    assert counts == {0: 2, 1: 2, 2: 2}
+    assert [s.score for s in spans] == sorted((s.score for s in spans), reverse=True)
