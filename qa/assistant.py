@@ -17,9 +17,12 @@ from qa.followup import resolve
 from qa.reader import Reader, Span, load_reader
 from qa.retrieve import retrieve
 from qa.store import CorpusIndex, Progress, UpdateReport
-from qa.types import Answer, Citation, Hit
+from qa.types import Answer, Chunk, Citation, Hit
 
 NOT_FOUND = "I couldn't find that in the articles."
+# Candidate spans kept from each passage: enough for its best answer and the variants
+# that merge with it ("141 to 5" / "141 to 5,") to survive another passage's stronger ones.
+SPANS_PER_PASSAGE = 3
 
 
 def _normalize(text: str) -> str:
@@ -37,6 +40,35 @@ def validate_question(question: object) -> str:
     if len(cleaned) > MAX_QUESTION_CHARS:
         raise ValueError(f"the question is {len(cleaned)} characters long; the limit is {MAX_QUESTION_CHARS}")
     return cleaned
+
+
+def headline_context(chunk: Chunk) -> str:
+    """The article's headline for the reader to read before `chunk`, unless the chunk opens with it.
+
+    News stories name their subject once, in the headline and lede, then say "the vote",
+    "the assembly"; a passage from further down needs the headline to be understood.
+    """
+    title = chunk.title.strip()
+    return "" if not title or chunk.text.startswith(title) else title
+
+
+def in_headline(span: Span, chunk: Chunk) -> bool:
+    """Whether `span` lies in the article headline that opens `chunk` (seed-format files cite headlines as lines)."""
+    title = chunk.title.strip()
+    return bool(title) and chunk.text.startswith(title) and span.start < len(title)
+
+
+def prefer_body(spans: list[Span], hits: list[Hit]) -> list[Span]:
+    """Drop headline spans when the reader finds an answer in article text.
+
+    Headlines are telegraphic ("UNGA vote against Russia's campaign") and restate what the
+    body says in full, so a body line is the better answer and the better citation. A
+    body span "answers" when the reader rates it above no-answer (score > 0.5), a rule
+    that needs no threshold; otherwise headline spans stay, since a related story's
+    headline may be the only place a fact is given.
+    """
+    body = [s for s in spans if not in_headline(s, hits[s.passage].chunk)]
+    return body if any(s.score > 0.5 for s in body) else spans
 
 
 class Assistant:
@@ -108,9 +140,19 @@ class Assistant:
         query = resolve(question, history)
         hits = retrieve(self.index, query, k, self.settings.retrieval)
         retrieved = time.perf_counter()
-        spans = self.reader.read(question, [h.chunk.text for h in hits], top_n=3 * k) if hits else []
+        spans = (
+            self.reader.read(
+                question,
+                [h.chunk.text for h in hits],
+                top_n=SPANS_PER_PASSAGE,
+                contexts=[headline_context(h.chunk) for h in hits],
+                per_passage=True,
+            )
+            if hits
+            else []
+        )
         read = time.perf_counter()
-        text, score, citations = self._best_answer(spans, hits)
+        text, score, citations = self._best_answer(prefer_body(spans, hits), hits)
         abstained = not citations or score < floor
         return Answer(
             question=question,

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from qa.assistant import NOT_FOUND, Assistant
-from qa.reader import Reader, ReaderError
-from tests.conftest import KNOWN_READER_GAP
+from qa.assistant import NOT_FOUND, Assistant, headline_context, in_headline, prefer_body
+from qa.reader import Reader, ReaderError, Span
+from qa.types import Chunk, Hit, Piece
 
 SEED = "000_40ab86d132b0175c.txt"
 
 
-@KNOWN_READER_GAP
 def test_unga_vote_is_answered_and_cited(seed_assistant):
     result = seed_assistant.answer("What was the UNGA vote?")
     assert not result.abstained
@@ -98,3 +97,39 @@ def test_context_lines_are_the_cited_article_lines_around_a_line(seed_assistant)
     assert all(raw[n - 1].strip() == text.strip() for n, text in context)
     assert seed_assistant.context_lines("not-indexed.txt", 4) == []
     assert seed_assistant.context_lines(source, 999) == []
+
+
+HEADLINE = "UNGA vote against Russia's campaign"
+BODY = "The vote was 141 to 5, with 34 abstentions."
+
+
+def _chunk(text: str, title: str = HEADLINE) -> Chunk:
+    pieces, quotes, start = [], {}, 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        pieces.append(Piece(start=start, length=len(line), line=number, col=0))
+        quotes[number] = line
+        start += len(line) + 1
+    return Chunk(source="a.txt", title=title, date=None, text=text, pieces=tuple(pieces), quotes=quotes)
+
+
+def _span(passage: int, text: str, needle: str, score: float) -> Span:
+    start = text.index(needle)
+    return Span(passage, start, start + len(needle), needle, score, 1 - score)
+
+
+def test_headline_is_context_only_for_chunks_that_do_not_open_with_it():
+    assert headline_context(_chunk(BODY)) == HEADLINE
+    assert headline_context(_chunk(f"{HEADLINE}\n{BODY}")) == ""  # already in the passage
+    assert headline_context(_chunk(BODY, title="  ")) == ""
+
+
+def test_body_answers_beat_headline_spans_only_when_the_reader_backs_them():
+    opening, later = _chunk(f"{HEADLINE}\n{BODY}"), _chunk(BODY)
+    hits = [Hit(opening, 1.0, 0), Hit(later, 0.5, 1)]
+    headline_span = _span(0, opening.text, "Russia's campaign", 0.99)
+    assert in_headline(headline_span, opening) and not in_headline(_span(0, opening.text, "141 to 5", 0.6), opening)
+
+    backed = _span(1, later.text, "141 to 5", 0.66)
+    assert prefer_body([headline_span, backed], hits) == [backed]
+    weak = _span(1, later.text, "141 to 5", 0.3)  # the reader rates "no answer" likelier: keep the headline
+    assert prefer_body([headline_span, weak], hits) == [headline_span, weak]
