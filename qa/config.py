@@ -41,9 +41,10 @@ class Settings:
     # BM25 alone ranked the gold line best on both question sets over seeds + BBC
     # (recall@1 0.81 vs 0.69 hybrid vs 0.57 dense on the seed set; see the issue notes)
     retrieval: str = "bm25"  # "bm25", "hybrid" (BM25 + dense, rank-fused) or "dense"
-    # chosen on the reader's training-side validation slice (qa/reader_model/README.md):
-    # the highest threshold keeping >= 90 % of its human-written answerable questions
-    threshold: float = 0.68
+    # chosen by system EM on the news development sets (scripts/dev_eval.py: 70 questions
+    # over BBC and Reuters articles, 13 unanswerable), never on the seed test set; the
+    # reader's own keep-90 % point on its validation slice is 0.68 (qa/reader_model/README.md)
+    threshold: float = 0.15
     max_answer_tokens: int = 30
 
     def with_overrides(self, **changes: object) -> "Settings":

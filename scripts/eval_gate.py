@@ -25,17 +25,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 # metric -> floor. Measured 2026-11-26 on tests/data/seed_questions.jsonl (50 questions,
-# 42 with gold lines), corpus seeds/, default settings (bm25, top_k 5, threshold 0.68,
-# reader precision auto = bf16 on this CPU), reader v6: EM 0.620, citation accuracy
-# 0.879 (29 of 33 answered), recall@5 0.976, MRR 0.831. Readers v5 and v4 had EM 0.680
-# and 0.720, citation accuracy 0.882 and 0.861. v5 and v6 were each chosen by a rule
-# fixed before training (more adversarial unanswerables declined on validation; held-out
-# v2.0 abstention 26.6 -> 32.9 -> 37.9 %); on the seed set they decline answerable
-# questions v4 answered, so the EM floor went down with them. Floors = `--suggest` (one
-# question below each figure).
+# 42 with gold lines), corpus seeds/, default settings (bm25, top_k 5, threshold 0.15,
+# headline context, reader precision auto = bf16 on this CPU), reader v6: EM 0.680,
+# citation accuracy 0.842 (32 of 38 answered), recall@5 0.976, MRR 0.831. Before the
+# threshold was re-chosen on the news dev sets (0.68 -> 0.15) and headlines became reader
+# context: EM 0.620, citation accuracy 0.879 (29 of 33). Citation accuracy fell because
+# five more questions are answered, three of them with a correct line: more right answers,
+# a lower ratio. Floors = `--suggest` (one question below each figure).
 FLOORS: dict[str, float | None] = {
-    "em": 0.60,
-    "citation_accuracy": 0.848,
+    "em": 0.66,
+    "citation_accuracy": 0.815,
     "recall_at_5": 0.952,
     "mrr": 0.807,
 }

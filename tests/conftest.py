@@ -45,13 +45,3 @@ def seed_assistant(seed_index, reader_dir):
     from qa.assistant import Assistant
 
     return Assistant(seed_index, seed_index.settings.with_overrides(reader_path=reader_dir))
-
-
-# The bundled reader (v6, held-out SQuAD F1 75.2) answers "What was the UNGA vote?"
-# with "Russia's campaign" from the related-story headline on line 11
-# ("UNGA vote against Russia's campaign, ...") instead of "141 to 5" (line 4). The tests
-# below state the required behaviour; strict xfail turns green-to-red the day a better
-# reader fixes it, so the marker must then be removed. Tracked in the core-engine issue.
-KNOWN_READER_GAP = pytest.mark.xfail(
-    strict=True, reason="bundled reader picks the line-11 headline for the UNGA vote question"
-)

@@ -16,7 +16,6 @@ import pytest
 
 from qa.config import Settings
 from qa.ui.service import AssistantNotReady, AssistantService
-from tests.conftest import KNOWN_READER_GAP
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -125,7 +124,6 @@ def offsite_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.mark.slow
-@KNOWN_READER_GAP
 def test_gradio_client_asks_the_api_route_and_gets_json(tmp_path: Path, offsite_calls: list[str]) -> None:
     pytest.importorskip("gradio_client")
     from gradio_client import Client

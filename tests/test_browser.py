@@ -25,7 +25,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from tests.conftest import KNOWN_READER_GAP
 
 pytestmark = pytest.mark.browser
 
@@ -155,7 +154,6 @@ def test_page_shows_at_once_and_reports_when_the_index_is_ready(session: dict) -
     expect(page.locator("#status")).to_contain_text("1 file")
 
 
-@KNOWN_READER_GAP
 def test_question_is_answered_with_bold_span_confidence_and_line_citation(session: dict) -> None:
     page = session["page"]
     reply = _ask(page, "What was the UNGA vote?")
@@ -175,7 +173,6 @@ def test_question_is_answered_with_bold_span_confidence_and_line_citation(sessio
     _shot(page, "01-answer")
 
 
-@KNOWN_READER_GAP
 def test_copy_button_copies_the_answer_with_its_citation(session: dict) -> None:
     page = session["page"]
     page.locator("#chat [data-testid='bot']").last.hover()
@@ -194,7 +191,6 @@ def test_follow_up_uses_the_conversation(session: dict) -> None:
     _shot(page, "02-follow-up")
 
 
-@KNOWN_READER_GAP
 def test_clear_chat_then_an_example_chip_asks_its_question(session: dict) -> None:
     page = session["page"]
     page.locator("#clear").click()

@@ -8,7 +8,6 @@ import shutil
 import pytest
 
 from qa.cli import main
-from tests.conftest import KNOWN_READER_GAP
 
 SEED = "000_40ab86d132b0175c.txt"
 
@@ -42,7 +41,6 @@ def test_unreadable_index_exits_2(tmp_path, capsys, seed_corpus):
     assert "unreadable" in capsys.readouterr().err
 
 
-@KNOWN_READER_GAP
 def test_ask_json_cites_line_4(tmp_path, capsys, seed_corpus, reader_dir):
     corpus = tmp_path / "corpus"
     shutil.copytree(seed_corpus, corpus)

@@ -5,14 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import SEED_FILE, SEEDS, SHARED
-from tests.conftest import KNOWN_READER_GAP
 
 BBC = SHARED / "data" / "bbc-news" / "bbc.jsonl"
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not BBC.exists(), reason="../shared/data/bbc-news is not available")
-@KNOWN_READER_GAP
 def test_seed_questions_still_answered_among_bbc_articles(tmp_path, reader_dir, capsys):
     from qa.assistant import Assistant
     from qa.cli import main
@@ -27,4 +25,8 @@ def test_seed_questions_still_answered_among_bbc_articles(tmp_path, reader_dir, 
     assert not result.abstained and "141 to 5" in result.text
     assert (result.citations[0].source, result.citations[0].line) == (SEED_FILE, 4)
     bbc_hit = bot.answer("Who is Japan's economy minister?")
-    assert "Takenaka" in bbc_hit.text and bbc_hit.citations[0].source == "bbc.jsonl#business/006"
+    assert "Takenaka" in bbc_hit.text
+    # business/295 also names "economy minister Heizo Takenaka": every article stating it is cited
+    cited = {c.source for c in bbc_hit.citations}
+    assert "bbc.jsonl#business/006" in cited and all(s.startswith("bbc.jsonl#") for s in cited)
+    assert all("Takenaka" in c.quote[c.start : c.end] for c in bbc_hit.citations)
