@@ -419,7 +419,9 @@ class OracleReader:
     def __init__(self, questions: list[EvalQuestion]) -> None:
         self.questions = questions
 
-    def read(self, question: str, passages: list[str], top_n: int = 5) -> list:
+    def read(
+        self, question: str, passages: list[str], top_n: int = 5, contexts: list[str] | None = None, per_passage: bool = False
+    ) -> list:
         from qa.reader import Span as ReaderSpan
 
         for q in self.questions:
