@@ -94,6 +94,8 @@ def main() -> int:
     parser.add_argument("--distractors", type=int, default=100, help="random other articles per corpus file")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--reader", type=Path, default=None)
+    parser.add_argument("--top-k", type=int, default=None, help="passages per question (default: settings)")
+    parser.add_argument("--retrieval", choices=("bm25", "hybrid", "dense"), default=None)
     parser.add_argument("--json", type=Path, default=None, help="write rows and the sweep here")
     args = parser.parse_args()
     missing = [str(p) for p in CORPUS_FILES.values() if not p.exists()]
@@ -106,9 +108,15 @@ def main() -> int:
     qset = QuestionSet(questions=questions, kind="jsonl", name="+".join(p.stem for p in args.datasets))
     with tempfile.TemporaryDirectory(prefix="newsqa-dev-") as tmp:
         corpus = build_corpus(qset, Path(tmp), args.distractors, args.seed)
-        run = evaluate(qset, EvalOptions(mode="system", corpus=corpus, reader=args.reader, threshold=0.0))
+        options = EvalOptions(
+            mode="system", corpus=corpus, reader=args.reader, threshold=0.0, top_k=args.top_k, retrieval=args.retrieval
+        )
+        run = evaluate(qset, options)
     table = sweep(run.rows)
-    print(f"{len(run.rows)} questions ({sum(r.answerable for r in run.rows)} answerable), asked at threshold 0")
+    gold = [r for r in run.rows if r.gold_lines]
+    found = sum(r.gold_rank is not None and r.gold_rank <= 5 for r in gold) / max(1, len(gold))
+    print(f"{len(run.rows)} questions ({sum(r.answerable for r in run.rows)} answerable), asked at threshold 0;"
+          f" gold line in the top 5 passages for {found:.3f}")
     print(f"{'threshold':>9} {'EM':>6} {'EM ans':>7} {'kept':>6} {'declined':>9} {'citation':>9}")
     for row in table:
         cit = "-" if row["citation_accuracy"] is None else f"{row['citation_accuracy']:.3f}"
