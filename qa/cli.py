@@ -74,7 +74,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return 0
-    print(result.text if result.abstained else f"{result.text}  (confidence {result.score:.2f})")
+    unsure = ", unsure: check the line" if result.unsure else ""
+    print(result.text if result.abstained else f"{result.text}  (confidence {result.score:.2f}{unsure})")
     for n, c in enumerate(result.citations, 1):
         print(f"[{n}] {c}: {c.quote}")
     if result.abstained and result.passages:

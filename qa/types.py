@@ -119,6 +119,11 @@ class Hit:
     chunk_id: int
 
 
+# A span scoring below even odds is one the reader rated less likely than "no answer": still
+# shown when it clears the threshold, but flagged so the reader of the reply checks the line.
+UNSURE_BELOW = 0.5
+
+
 @dataclass
 class Answer:
     """What the assistant says, with everything needed to check it."""
@@ -132,6 +137,11 @@ class Answer:
     resolved_question: str = ""  # the retrieval query after folding in chat history
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
+    @property
+    def unsure(self) -> bool:
+        """Answered, but with the reader rating "no answer" likelier than the span."""
+        return not self.abstained and self.score < UNSURE_BELOW
+
     def to_dict(self) -> dict:
         return {
             "question": self.question,
@@ -139,6 +149,7 @@ class Answer:
             "text": self.text,
             "score": round(float(self.score), 4),
             "abstained": self.abstained,
+            "unsure": self.unsure,
             "citations": [c.to_dict() for c in self.citations],
             "passages": [
                 {

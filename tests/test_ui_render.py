@@ -49,6 +49,13 @@ def test_reply_bolds_span_inside_full_line_with_confidence_and_numbered_citation
     assert f"[1] `{SOURCE}:4` · *UNGA votes demanding Russia's withdrawal from Ukraine* · 2022-03-02" in reply
 
 
+def test_reply_flags_an_answer_below_even_odds_as_unsure() -> None:
+    sure, unsure = render.render_reply(_answer(score=0.87)), render.render_reply(_answer(score=0.3))
+    assert "unsure" not in sure
+    assert "**141 to 5** · confidence 30% · unsure, check the line" in unsure
+    assert _answer(score=0.3).to_dict()["unsure"] and not _answer(score=0.3, abstained=True).unsure
+
+
 def test_reply_numbers_every_citation_and_shows_line_ranges() -> None:
     second = _citation("Countries that spoke up\nfor Russia included Belarus.", "Belarus", line=5, end_line=6)
     reply = render.render_reply(_answer(citations=[_citation(), second]))

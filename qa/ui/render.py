@@ -133,7 +133,8 @@ def render_reply(answer: Answer, threshold: float | None = None, max_passages: i
     first = answer.citations[0]
     headline = first.quote[first.start : first.end].strip() or answer.text.strip()
     headline = " ".join(headline.split())
-    parts = [f"{bold_span(headline, 0, len(headline))} · confidence {format_confidence(answer.score)}"]
+    confidence = f"confidence {format_confidence(answer.score)}" + (" · unsure, check the line" if answer.unsure else "")
+    parts = [f"{bold_span(headline, 0, len(headline))} · {confidence}"]
     for number, citation in enumerate(answer.citations, start=1):
         quote = bold_span(citation.quote, citation.start, citation.end)
         parts.append(_blockquote(f"{quote} [{number}]"))
