@@ -17,7 +17,7 @@ from qa.followup import resolve
 from qa.reader import Reader, Span, load_reader
 from qa.retrieve import retrieve
 from qa.store import CorpusIndex, Progress, UpdateReport
-from qa.types import Answer, Chunk, Citation, Hit
+from qa.types import UNSURE_BELOW, Answer, Chunk, Citation, Hit
 
 NOT_FOUND = "I couldn't find that in the articles."
 # Candidate spans kept from each passage: enough for its best answer and the variants
@@ -63,12 +63,12 @@ def prefer_body(spans: list[Span], hits: list[Hit]) -> list[Span]:
 
     Headlines are telegraphic ("UNGA vote against Russia's campaign") and restate what the
     body says in full, so a body line is the better answer and the better citation. A
-    body span "answers" when the reader rates it above no-answer (score > 0.5), a rule
-    that needs no threshold; otherwise headline spans stay, since a related story's
-    headline may be the only place a fact is given.
+    body span "answers" when the reader rates it at least as likely as no answer (score
+    >= UNSURE_BELOW, 0.5), a rule that needs no threshold; otherwise headline spans stay,
+    since a related story's headline may be the only place a fact is given.
     """
     body = [s for s in spans if not in_headline(s, hits[s.passage].chunk)]
-    return body if any(s.score > 0.5 for s in body) else spans
+    return body if any(s.score >= UNSURE_BELOW for s in body) else spans
 
 
 class Assistant:
