@@ -1,7 +1,8 @@
 """The assistant: one object that owns an index and a reader and answers questions.
 
 `answer()` runs the pipeline end to end: resolve follow-ups -> retrieve passages ->
-read spans -> merge identical answers -> cite source lines -> abstain when unsure.
+read spans (each passage after its article's headline) -> prefer article text over
+headlines -> merge identical answers -> cite source lines -> abstain below the threshold.
 """
 
 from __future__ import annotations
