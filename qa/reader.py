@@ -36,8 +36,8 @@ from qa.config import DEFAULT_READER_DIR
 
 PRECISIONS = ("fp32", "bf16", "int8")
 PRECISION_ENV = "QA_READER_PRECISION"
-# bf16 where the CPU runs it natively: reader v6 on held-out SQuAD, 3,335 questions, F1 75.2
-# (fp32 75.2); 2.61x faster than the naive pipeline against 1.31x for fp32 (scripts/bench_reader.py)
+# bf16 where the CPU runs it natively: reader v5 on held-out SQuAD, 3,335 questions, F1 75.1
+# (fp32 75.2); 2.62x faster than the naive pipeline against 1.28x for fp32 (scripts/bench_reader.py)
 DEFAULT_PRECISION = "auto"
 
 
