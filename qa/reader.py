@@ -37,7 +37,8 @@ from qa.config import DEFAULT_READER_DIR
 PRECISIONS = ("fp32", "bf16", "int8")
 PRECISION_ENV = "QA_READER_PRECISION"
 # bf16 where the CPU runs it natively: reader v5 on held-out SQuAD, 3,335 questions, F1 75.1
-# (fp32 75.2); 2.62x faster than the naive pipeline against 1.28x for fp32 (scripts/bench_reader.py)
+# (fp32 75.2); on an AMX CPU 2.62x faster than the naive pipeline against 1.28x for fp32; on
+# AVX512 without bf16, emulated bf16 was 0.53x and fp32 1.31x, so fp32 (scripts/bench_reader.py)
 DEFAULT_PRECISION = "auto"
 
 
@@ -215,14 +216,27 @@ class Reader:
         return spans
 
 
-def bf16_native() -> bool:
-    """Whether this CPU runs bfloat16 matmuls natively (AVX512-BF16 or AMX); else bf16 is emulated."""
-    try:
-        import torch
+BF16_CPU_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except Exception:  # older/other builds: assume not
-        return False
+
+def bf16_native(cpuinfo: str | None = None) -> bool:
+    """Whether this CPU runs bfloat16 matmuls natively (AVX512-BF16 or AMX); else bf16 is emulated.
+
+    Read from the CPU flags in /proc/cpuinfo (or `cpuinfo`, for tests), not from oneDNN's
+    own check: that one also says yes on plain AVX512, where bf16 is emulated. Measured on
+    such a CPU (Xeon, avx512f without avx512_bf16): bf16 0.53x the naive pipeline's speed,
+    fp32 1.31x. Where the flags cannot be read, fp32 is the safe answer.
+    """
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+    for line in cpuinfo.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip() in ("flags", "Features"):
+            return bool(BF16_CPU_FLAGS & set(value.split()))
+    return False
 
 
 def _apply_precision(model, precision: str):

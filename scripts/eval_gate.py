@@ -26,8 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 # metric -> floor. Measured 2026-11-26 on tests/data/seed_questions.jsonl (50 questions,
 # 42 with gold lines), corpus seeds/, default settings (bm25, top_k 5, threshold 0.10,
-# headline context, reader precision auto = bf16 on this CPU), reader v5: EM 0.660,
-# citation accuracy 0.850 (34 of 40 answered), recall@5 0.976, MRR 0.831. Same day, same
+# headline context), reader v5. Precision "auto" differs by CPU and moves two answers:
+# fp32 (CPUs without native bf16, e.g. AVX512 only) EM 0.700, citation accuracy 0.875 (35
+# of 40); bf16 (AVX512-BF16/AMX) EM 0.660, citation accuracy 0.850 (34 of 40); the floors
+# come from the lower. recall@5 0.976, MRR 0.831 either way. Same day, same
 # code, reader v6 at its dev-chosen 0.15: EM 0.680, citation 0.842 (32 of 38); v6 at 0.68
 # without headline context: EM 0.620, citation 0.879 (29 of 33). The reader and threshold
 # were chosen on the news dev sets (scripts/dev_eval.py), never here, so the EM floor went

@@ -191,3 +191,11 @@ def test_per_passage_caps_each_passage_not_the_whole_list(random_dir):
     counts = {i: sum(s.passage == i for s in spans) for i in range(len(passages))}
     assert counts == {0: 2, 1: 2, 2: 2}
     assert [s.score for s in spans] == sorted((s.score for s in spans), reverse=True)
+
+
+def test_bf16_counts_as_native_only_with_the_cpu_flags():
+    """oneDNN says yes on plain AVX512 too, where bf16 is emulated and slower than fp32."""
+    assert bf16_native("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f amx_bf16 amx_tile\n")
+    assert bf16_native("flags\t: avx512f avx512_bf16\n")
+    assert not bf16_native("flags\t: fpu avx2 avx512f avx512_vnni\n")
+    assert not bf16_native("no flags line here\n")
