@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import sys
 import tempfile
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qa.evaluate.datasets import QuestionSet, load_questions  # noqa: E402
+from qa.evaluate.metrics import abstention_curve, recall_at_k  # noqa: E402
 from qa.evaluate.runner import EvalOptions, evaluate  # noqa: E402
 from qa.evaluate.scoring import Row  # noqa: E402
 
@@ -56,27 +58,31 @@ def build_corpus(questions: QuestionSet, directory: Path, distractors: int, seed
     return written
 
 
+def _score(row: Row) -> float:
+    """The row's answer score; a question with no citable span is never answered."""
+    return row.score if row.best_text else -math.inf
+
+
 def right_at(row: Row, threshold: float) -> bool:
     """Would the system be right on `row` with this threshold? (the row was asked at 0)"""
-    answered = bool(row.best_text) and row.score >= threshold
+    answered = _score(row) >= threshold
     return (answered and row.best_correct) if row.answerable else not answered
 
 
 def sweep(rows: list[Row]) -> list[dict]:
     """EM, answerable kept, unanswerable declined and citation accuracy at each threshold."""
     answerable = [r for r in rows if r.answerable]
-    unanswerable = [r for r in rows if not r.answerable]
+    curve = abstention_curve([_score(r) for r in answerable], [_score(r) for r in rows if not r.answerable], GRID)
     table = []
-    for t in GRID:
-        answered = [r for r in answerable if r.best_text and r.score >= t]
-        cited = [r for r in answered if r.citation_correct is not None]
+    for t, kept, declined in curve:
+        cited = [r for r in answerable if _score(r) >= t and r.citation_correct is not None]
         table.append(
             {
                 "threshold": t,
                 "em": sum(right_at(r, t) for r in rows) / len(rows),
                 "em_answerable": sum(right_at(r, t) for r in answerable) / max(1, len(answerable)),
-                "kept": len(answered) / max(1, len(answerable)),
-                "declined": sum(right_at(r, t) for r in unanswerable) / max(1, len(unanswerable)),
+                "kept": kept or 0.0,
+                "declined": 0.0 if declined is None else declined,
                 "citation_accuracy": sum(bool(r.citation_correct) for r in cited) / len(cited) if cited else None,
             }
         )
@@ -114,7 +120,7 @@ def main() -> int:
         run = evaluate(qset, options)
     table = sweep(run.rows)
     gold = [r for r in run.rows if r.gold_lines]
-    found = sum(r.gold_rank is not None and r.gold_rank <= 5 for r in gold) / max(1, len(gold))
+    found = sum(recall_at_k(r.gold_rank, 5) for r in gold) / max(1, len(gold))
     print(f"{len(run.rows)} questions ({sum(r.answerable for r in run.rows)} answerable), asked at threshold 0;"
           f" gold line in the top 5 passages for {found:.3f}")
     print(f"{'threshold':>9} {'EM':>6} {'EM ans':>7} {'kept':>6} {'declined':>9} {'citation':>9}")
