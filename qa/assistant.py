@@ -43,20 +43,24 @@ def validate_question(question: object) -> str:
     return cleaned
 
 
+def _opening_headline(chunk: Chunk) -> str:
+    """The article headline `chunk` opens with (seed-format files cite headlines as lines), else ""."""
+    title = chunk.title.strip()
+    return title if title and chunk.text.startswith(title) else ""
+
+
 def headline_context(chunk: Chunk) -> str:
     """The article's headline for the reader to read before `chunk`, unless the chunk opens with it.
 
     News stories name their subject once, in the headline and lede, then say "the vote",
     "the assembly"; a passage from further down needs the headline to be understood.
     """
-    title = chunk.title.strip()
-    return "" if not title or chunk.text.startswith(title) else title
+    return "" if _opening_headline(chunk) else chunk.title.strip()
 
 
 def in_headline(span: Span, chunk: Chunk) -> bool:
-    """Whether `span` lies in the article headline that opens `chunk` (seed-format files cite headlines as lines)."""
-    title = chunk.title.strip()
-    return bool(title) and chunk.text.startswith(title) and span.start < len(title)
+    """Whether `span` starts inside the headline that opens `chunk`."""
+    return span.start < len(_opening_headline(chunk))
 
 
 def prefer_body(spans: list[Span], hits: list[Hit]) -> list[Span]:
