@@ -14,18 +14,16 @@ overlapping spans ("141 to 5" / "141 to 5, with 34 abstentions") share the mass.
 
 `precision` trades a little accuracy for CPU speed: "fp32" runs the model as
 loaded; "bf16" casts the encoder to bfloat16 (fast where the CPU has AVX512-BF16/AMX,
-emulated and slow elsewhere) and keeps the answer head in float32; "int8" applies
-PyTorch dynamic int8 quantization to the encoder's Linear layers (faster than fp32 but,
-measured on a partly trained reader, about 3 F1 points worse); "auto" (the default) picks bf16
-where the CPU runs it natively, else fp32. Left unset, it is read from the environment variable
-QA_READER_PRECISION, else "auto". `scripts/bench_reader.py` measures each against fp32
-(F1) and against a naive per-passage pipeline (latency).
+emulated and slow elsewhere) and keeps the answer head in float32; "int8" runs a per-channel
+int8 copy of the model in ONNX Runtime (`qa.reader_int8`: built on first use, then cached);
+"auto" (the default) picks bf16 where the CPU runs it natively, else fp32. Left unset, it is
+read from the environment variable QA_READER_PRECISION, else "auto". `scripts/bench_reader.py`
+measures each against fp32 (F1) and against a naive per-passage pipeline (latency).
 """
 
 from __future__ import annotations
 
 import os
-import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -96,8 +94,19 @@ class Reader:
         except (OSError, ValueError) as exc:
             raise ReaderError(f"could not load a question-answering model from {self.path}: {exc}") from exc
         self.model.eval()
-        self.model = _apply_precision(self.model, precision)
         self._torch = torch
+        self._int8 = None  # an ONNX Runtime session when precision is int8
+        if precision == "int8":
+            from qa.reader_int8 import Int8Unavailable, int8_session
+
+            names = [n for n in self.tokenizer.model_input_names if n in ("input_ids", "attention_mask", "token_type_ids")]
+            try:
+                self._int8 = int8_session(self.path, names, torch.get_num_threads())
+            except Int8Unavailable as exc:
+                raise ReaderError(str(exc)) from exc
+            self.model = None  # the int8 copy does all the work; free the float weights
+        elif precision == "bf16":
+            self.model = _to_bf16(self.model)
         self.max_length = min(max_length, getattr(self.tokenizer, "model_max_length", max_length) or max_length)
         self.stride = stride
         self.max_answer_tokens = max_answer_tokens
@@ -173,10 +182,14 @@ class Reader:
                 batch = {n: torch.from_numpy(np.asarray(enc[n][i : i + self.batch_size])) for n in names}
                 width = int(batch["attention_mask"].sum(dim=1).max())
                 batch = {n: t[:, :width] for n, t in batch.items()}
-                out = self.model(**batch)
+                if self._int8 is not None:
+                    start, end = self._int8.run(None, {n: t.numpy() for n, t in batch.items()})
+                else:
+                    out = self.model(**batch)
+                    start, end = out.start_logits.float().numpy(), out.end_logits.float().numpy()
                 pad = len(enc["input_ids"][0]) - width
-                starts.append(np.pad(out.start_logits.float().numpy(), ((0, 0), (0, pad)), constant_values=-1e4))
-                ends.append(np.pad(out.end_logits.float().numpy(), ((0, 0), (0, pad)), constant_values=-1e4))
+                starts.append(np.pad(start, ((0, 0), (0, pad)), constant_values=-1e4))
+                ends.append(np.pad(end, ((0, 0), (0, pad)), constant_values=-1e4))
         return np.concatenate(starts), np.concatenate(ends)
 
     def _decode(
@@ -197,17 +210,20 @@ class Reader:
         ctx = np.flatnonzero(is_context)
         if ctx.size == 0:
             return []
-        scores = np.outer(p_start[ctx], p_end[ctx])
+        # only spans with end >= start and at most max_answer_tokens long: row i holds the
+        # spans starting at context token i, column d those ending d tokens later (a band of
+        # the start x end matrix, so the top-k search looks at n * 30 scores, not n * n)
         n = len(ctx)
-        # only spans with end >= start and at most max_answer_tokens long
-        valid = np.triu(np.ones((n, n), dtype=bool)) & ~np.triu(np.ones((n, n), dtype=bool), self.max_answer_tokens)
-        scores = np.where(valid, scores, 0.0).ravel()
+        width = min(self.max_answer_tokens, n)
+        ends = np.arange(n)[:, None] + np.arange(width)[None, :]
+        scores = np.where(ends < n, p_start[ctx][:, None] * p_end[ctx][np.minimum(ends, n - 1)], 0.0).ravel()
         k = min(top_n, scores.size)
         best = np.argpartition(scores, -k)[-k:]  # top k unordered: cheaper than a full sort
         best = best[np.argsort(scores[best], kind="stable")[::-1]]
         spans = []
         for flat in best:
-            i, j = divmod(int(flat), n)
+            i, d = divmod(int(flat), width)
+            j = i + d
             if scores[flat] <= 0:
                 break
             char_start, char_end = _snap_to_words(text, int(offsets[ctx[i]][0]), int(offsets[ctx[j]][1]))
@@ -239,27 +255,15 @@ def bf16_native(cpuinfo: str | None = None) -> bool:
     return False
 
 
-def _apply_precision(model, precision: str):
-    """Convert a float32 QA model for `precision` (see the module docstring)."""
+def _to_bf16(model):
+    """The encoder in bfloat16, the answer head in float32 (finer scores, fewer ties)."""
     import torch
 
-    if precision == "bf16":
-        model = model.to(torch.bfloat16)
-        head = getattr(model, "qa_outputs", None)
-        if isinstance(head, torch.nn.Linear):  # logits in fp32: finer scores, fewer ties
-            head.float()
-            head.register_forward_pre_hook(lambda _module, args: tuple(a.float() for a in args))
-    elif precision == "int8":
-        with warnings.catch_warnings():  # torch.ao.quantization's migrate-to-torchao notices
-            warnings.simplefilter("ignore")
-            from torch.ao.quantization import default_dynamic_qconfig, quantize_dynamic
-
-            encoder = {
-                name: default_dynamic_qconfig
-                for name, module in model.named_modules()
-                if isinstance(module, torch.nn.Linear) and name.split(".")[-1] != "qa_outputs"
-            }
-            model = quantize_dynamic(model, encoder, dtype=torch.qint8)
+    model = model.to(torch.bfloat16)
+    head = getattr(model, "qa_outputs", None)
+    if isinstance(head, torch.nn.Linear):
+        head.float()
+        head.register_forward_pre_hook(lambda _module, args: tuple(a.float() for a in args))
     return model
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# int8 reader copies (qa.reader_int8) go to a test-only cache, never the user's
+os.environ.setdefault("NEWSQA_CACHE", str(Path(tempfile.gettempdir()) / "newsqa-test-cache"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
