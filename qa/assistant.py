@@ -186,7 +186,8 @@ class Assistant:
         best = max(groups.values(), key=lambda g: max(s.score for s, _ in g))
         top_span, top_citation = max(best, key=lambda pair: pair[0].score)
         citations = merge_citations([top_citation] + [c for _, c in best])
-        return top_citation.quote[top_citation.start : top_citation.end], top_span.score, citations
+        # a span run on across hard-wrapped lines reads as one line of text
+        return top_citation.quote[top_citation.start : top_citation.end].replace("\n", " "), top_span.score, citations
 
 
 @lru_cache(maxsize=1)

@@ -185,14 +185,17 @@ def _flows(lines: tuple[Line, ...]) -> list[list[int]]:
 
 
 def _continues(previous: Line, line: Line) -> bool:
-    """A hard-wrapped sentence: the previous physical line stops mid-sentence and this
-    one carries on in lower case."""
-    return (
-        line.number == previous.number + 1
-        and bool(previous.text.strip())
-        and not _LINE_END.search(previous.text.rstrip())
-        and line.text[:1].islower()
-    )
+    return line.number == previous.number + 1 and continues_prose(previous.text, line.text)
+
+
+def continues_prose(previous: str, line: str) -> bool:
+    """A hard-wrapped sentence: the previous physical line stops mid-sentence and the
+    next one carries on in lower case (an indented line starts a new paragraph).
+
+    The one definition of "the same sentence goes on on the next line": chunking keeps
+    such sentences whole and citation lets an answer run across the break.
+    """
+    return bool(previous.strip()) and not _LINE_END.search(previous.rstrip()) and line[:1].islower()
 
 
 def _flow_sentences(

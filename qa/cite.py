@@ -2,24 +2,55 @@
 
 from __future__ import annotations
 
-from qa.types import Chunk, Citation
+from qa.chunk import continues_prose
+from qa.types import Chunk, Citation, Piece
 
 
 def cite(chunk: Chunk, start: int, end: int) -> Citation | None:
     """The citation of the span ``chunk.text[start:end]``.
 
-    A span is clipped to the source line it starts in: chunk text joins lines with "\\n",
-    and an answer that runs across a paragraph break is the reader overreaching. The
-    result satisfies ``citation.quote[citation.start:citation.end] == clipped span``.
+    Chunk text joins lines with "\\n". A span may run on across a line break only where
+    hard-wrapped prose carries one sentence over to the next line
+    (`qa.chunk.continues_prose`: "up to 300 mln" / "dlrs in tariffs"); anywhere else it is
+    clipped to the line it starts in, as an answer running across a paragraph break is
+    the reader overreaching. The quote is then the lines joined by "\\n", and
+    ``citation.quote[citation.start:citation.end]`` is the (clipped) span with each line
+    break as the source has it.
     """
-    for piece in chunk.pieces:
+    pieces = chunk.pieces
+    for at, piece in enumerate(pieces):
         if piece.start <= start < piece.start + piece.length:
-            stop = min(end, piece.start + piece.length)
+            last = at
+            while end > _piece_end(pieces[last]) and _runs_on(chunk, pieces[last], pieces[last + 1 :]):
+                last += 1
+            quotes = [chunk.quotes[p.line] for p in pieces[at : last + 1]]
+            tail = pieces[last]
+            stop = min(end, _piece_end(tail))
             col_start = piece.col + (start - piece.start)
-            col_end = piece.col + (stop - piece.start)
-            quote = chunk.quotes[piece.line]
-            return Citation(chunk.source, piece.line, piece.line, quote, col_start, col_end, chunk.title, chunk.date)
+            col_end = sum(len(q) + 1 for q in quotes[:-1]) + tail.col + (stop - tail.start)
+            return Citation(
+                chunk.source, piece.line, tail.line, "\n".join(quotes), col_start, col_end, chunk.title, chunk.date
+            )
     return None
+
+
+def _piece_end(piece: Piece) -> int:
+    return piece.start + piece.length
+
+
+def _runs_on(chunk: Chunk, piece: Piece, following: tuple[Piece, ...]) -> bool:
+    """Whether `piece` ends its line mid-sentence and the chunk's next piece carries the sentence on."""
+    if not following:
+        return False
+    after = following[0]
+    quote, next_quote = chunk.quotes[piece.line], chunk.quotes[after.line]
+    return (
+        after.line == piece.line + 1
+        and after.start == _piece_end(piece) + 1
+        and piece.col + piece.length == len(quote.rstrip())
+        and after.col == 0
+        and continues_prose(quote, next_quote)
+    )
 
 
 def merge_citations(citations: list[Citation]) -> list[Citation]:

@@ -90,7 +90,9 @@ class Chunk:
 class Citation:
     """Where an answer span lives: ``quote[start:end]`` is the answer text.
 
-    `quote` is the full source line (lines joined by "\\n" when a span crosses lines).
+    `quote` is the full source line, or the lines joined by "\\n" when the span runs on
+    across hard-wrapped lines (`end_line` > `line`; the answer text reads each of those
+    line breaks as a space).
     """
 
     source: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qa.chunk import continues_prose
 from qa.cite import cite, merge_citations
 from qa.types import Chunk, Piece
 
@@ -43,10 +44,14 @@ def test_citation_quote_holds_the_span(lines, data):
     if chunk.text[start] == "\n":  # between lines: nothing to cite
         assert citation is None
         return
-    answer = chunk.text[start:end].split("\n")[0]
-    assert citation.quote == lines[citation.line - 1]
-    assert citation.quote[citation.start : citation.end] == answer
-    assert answer in citation.quote
+    cited = citation.quote[citation.start : citation.end]
+    assert citation.quote == "\n".join(lines[citation.line - 1 : citation.end_line])
+    assert chunk.text[start:end].startswith(cited)  # the span, clipped at most
+    assert cited.count("\n") == citation.end_line - citation.line
+    for line in range(citation.line, citation.end_line):  # it only runs on where prose does
+        assert continues_prose(lines[line - 1], lines[line])
+    if citation.end_line == citation.line:
+        assert cited == chunk.text[start:end].split("\n")[0]
 
 
 def test_real_seed_chunks_map_back_to_file_lines(seed_index, seed_corpus):
@@ -57,6 +62,23 @@ def test_real_seed_chunks_map_back_to_file_lines(seed_index, seed_corpus):
             citation = cite(chunk, piece.start, piece.start + piece.length)
             assert citation.quote == file_lines[piece.line - 1].rstrip()
             assert citation.quote[citation.start : citation.end] == span
+
+
+def test_answer_runs_on_across_a_hard_wrapped_line():
+    chunk = _chunk_from_lines(["Washington threatened tariffs of up to 300 mln", "dlrs on Japanese goods."])
+    start = chunk.text.index("300")
+    citation = cite(chunk, start, chunk.text.index(" on Japanese"))
+    assert (citation.line, citation.end_line) == (1, 2)
+    assert citation.quote[citation.start : citation.end] == "300 mln\ndlrs"
+
+
+def test_answer_never_runs_on_across_a_paragraph():
+    """Paragraph-per-line text: a line ending a sentence, or a next line in upper case, stops the span."""
+    for lines in (["The vote was 141 to 5.", "then it adjourned."], ["Headline without a full stop", "The vote was 141 to 5."]):
+        chunk = _chunk_from_lines(lines)
+        citation = cite(chunk, 0, len(chunk.text))
+        assert (citation.line, citation.end_line) == (1, 1)
+        assert citation.quote == lines[0]
 
 
 def test_merge_drops_repeats_keeps_order():
