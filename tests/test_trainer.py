@@ -57,3 +57,18 @@ def test_a_run_dir_with_other_settings_is_refused(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps(asdict(TrainConfig(lr=1e-3))))
     with pytest.raises(SystemExit, match="different config"):
         train_reader(TrainConfig(lr=2e-5), tmp_path)
+
+
+def test_title_context_shifts_answers_past_the_title_and_skips_other_sources():
+    from qa.squad import QAExample
+    from qa.train.data import with_title_context
+
+    wiki = QAExample("squad_v1_train/1", "Who won?", "Denver beat Carolina.", (("Denver", 0),), title="Super_Bowl_50")
+    reddit = QAExample("squadshifts_reddit/2", "Who?", "Some comment.", (("Some", 0),), title="Filtered_Reddit_Comments")
+    negative = QAExample("squad_v2_unanswerable/3", "Who lost?", "A paragraph.", (), title="Super_Bowl_50", is_impossible=True)
+    titled, untouched, titled_negative = with_title_context([wiki, reddit, negative], ["squad_v1_train", "squad_v2_unanswerable"])
+    assert titled.context == "Super Bowl 50\nDenver beat Carolina."
+    text, start = titled.answers[0]
+    assert titled.context[start : start + len(text)] == "Denver"
+    assert untouched == reddit
+    assert titled_negative.context.startswith("Super Bowl 50\n") and titled_negative.answers == ()

@@ -131,3 +131,27 @@ def build_training_set(
     train = [e for e in examples if _paragraph_bucket(e.context) >= val_per_mille]
     val = [e for e in examples if _paragraph_bucket(e.context) < val_per_mille]
     return train, val
+
+
+def with_title_context(examples: list[QAExample], sources: list[str]) -> list[QAExample]:
+    """Each example of `sources` read with its article title first, as the assistant reads
+    a news passage after its headline (`qa.assistant.headline_context`).
+
+    A reader trained only on bare paragraphs learns that a question naming something its
+    passage lacks is unanswerable, and so declines "What was the UNGA vote?" on a passage
+    that only says "the vote"; with the title in front it can learn where the subject is
+    named. Answers stay in the paragraph (offsets shift past the title); titles of sources
+    without real ones (Reddit, Amazon reviews, COVID-QA) are never used.
+    """
+    out = []
+    for e in examples:
+        title = e.title.replace("_", " ").strip()
+        if e.source not in sources or not title:
+            out.append(e)
+            continue
+        shift = len(title) + 1
+        out.append(
+            replace(e, context=f"{title}\n{e.context}", answers=tuple((text, start + shift) for text, start in e.answers))
+        )
+    return out
+

@@ -25,7 +25,7 @@ import torch
 from tqdm import tqdm
 
 from qa.config import default_embedder_dir
-from qa.train.data import build_training_set
+from qa.train.data import build_training_set, with_title_context
 from qa.train.features import Feature, make_features
 
 DEFAULT_SOURCES = [
@@ -64,6 +64,8 @@ class TrainConfig:
     # split, so the threshold is still chosen on unseen questions) but needs a fresh
     # order, or a partial epoch would revisit the windows the previous stage saw.
     order_seed: int | None = None
+    # sources whose titles are real article titles, read before each paragraph (train side only)
+    title_sources: list[str] = field(default_factory=list)
 
     def training_set(self) -> tuple[list, list]:
         """(train, validation) examples of this config: the one place its data fields are read."""
@@ -140,10 +142,12 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
 
     init = config.init or str(default_embedder_dir())
     tokenizer = AutoTokenizer.from_pretrained(init)
-    model = AutoModelForQuestionAnswering.from_pretrained(init)
+    model = AutoModelForQuestionAnswering.from_pretrained(init, dtype=torch.float32)  # shipped readers are fp16
 
     train, val = config.training_set()
     (run_dir / "validation_ids.json").write_text(json.dumps([e.id for e in val]))
+    if config.title_sources:
+        train = with_title_context(train, config.title_sources)
     features = make_features(train, tokenizer, config.max_length, config.stride, seed=config.seed)
     batches_per_epoch = math.ceil(len(features) / config.batch_size)
     total_steps = int(batches_per_epoch * config.epochs)
