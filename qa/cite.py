@@ -21,7 +21,9 @@ def cite(chunk: Chunk, start: int, end: int) -> Citation | None:
     for at, piece in enumerate(pieces):
         if piece.start <= start < piece.start + piece.length:
             last = at
-            while end > _piece_end(pieces[last]) and _runs_on(chunk, pieces[last], pieces[last + 1 :]):
+            while end > _piece_end(pieces[last]) and last + 1 < len(pieces):
+                if not _runs_on(chunk, pieces[last], pieces[last + 1]):
+                    break
                 last += 1
             quotes = [chunk.quotes[p.line] for p in pieces[at : last + 1]]
             tail = pieces[last]
@@ -38,11 +40,8 @@ def _piece_end(piece: Piece) -> int:
     return piece.start + piece.length
 
 
-def _runs_on(chunk: Chunk, piece: Piece, following: tuple[Piece, ...]) -> bool:
-    """Whether `piece` ends its line mid-sentence and the chunk's next piece carries the sentence on."""
-    if not following:
-        return False
-    after = following[0]
+def _runs_on(chunk: Chunk, piece: Piece, after: Piece) -> bool:
+    """Whether `piece` ends its line mid-sentence and `after`, the chunk's next piece, carries the sentence on."""
     quote, next_quote = chunk.quotes[piece.line], chunk.quotes[after.line]
     return (
         after.line == piece.line + 1

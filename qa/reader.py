@@ -34,6 +34,7 @@ from qa.config import DEFAULT_READER_DIR
 
 PRECISIONS = ("fp32", "bf16", "int8")
 PRECISION_ENV = "QA_READER_PRECISION"
+MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")  # what the encoders take, when the tokenizer gives it
 # bf16 where the CPU runs it natively: reader v5 on held-out SQuAD, 3,335 questions, F1 75.1
 # (fp32 75.2); on an AMX CPU 2.62x faster than the naive pipeline against 1.28x for fp32; on
 # AVX512 without bf16, emulated bf16 was 0.53x and fp32 1.31x, so fp32 (scripts/bench_reader.py).
@@ -92,21 +93,24 @@ class Reader:
         self.path = check_reader_dir(path)
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(str(self.path))
-            self.model = AutoModelForQuestionAnswering.from_pretrained(str(self.path), dtype=torch.float32)
+            # int8 runs its own cached copy: the float weights are read only to build it
+            self.model = (
+                None
+                if precision == "int8"
+                else AutoModelForQuestionAnswering.from_pretrained(str(self.path), dtype=torch.float32).eval()
+            )
         except (OSError, ValueError) as exc:
             raise ReaderError(f"could not load a question-answering model from {self.path}: {exc}") from exc
-        self.model.eval()
         self._torch = torch
         self._int8 = None  # an ONNX Runtime session when precision is int8
         if precision == "int8":
             from qa.reader_int8 import Int8Unavailable, int8_session
 
-            names = [n for n in self.tokenizer.model_input_names if n in ("input_ids", "attention_mask", "token_type_ids")]
+            names = [n for n in self.tokenizer.model_input_names if n in MODEL_INPUTS]
             try:
                 self._int8 = int8_session(self.path, names, torch.get_num_threads())
             except Int8Unavailable as exc:
                 raise ReaderError(str(exc)) from exc
-            self.model = None  # the int8 copy does all the work; free the float weights
         elif precision == "bf16":
             self.model = _to_bf16(self.model)
         self.max_length = min(max_length, getattr(self.tokenizer, "model_max_length", max_length) or max_length)
@@ -177,7 +181,7 @@ class Reader:
 
     def _forward(self, enc) -> tuple[np.ndarray, np.ndarray]:
         torch = self._torch
-        names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in enc]
+        names = [n for n in MODEL_INPUTS if n in enc]
         starts, ends = [], []
         with torch.inference_mode():
             for i in range(0, len(enc["input_ids"]), self.batch_size):

@@ -154,4 +154,3 @@ def with_title_context(examples: list[QAExample], sources: list[str]) -> list[QA
             replace(e, context=f"{title}\n{e.context}", answers=tuple((text, start + shift) for text, start in e.answers))
         )
     return out
-
