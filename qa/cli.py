@@ -88,7 +88,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_train_reader(args: argparse.Namespace) -> int:
     from qa.train.trainer import TrainConfig, train_reader
 
-    config = TrainConfig.from_file(Path(args.config), data_dir=args.data_dir)
+    config = TrainConfig.from_file(Path(args.config), data_dir=args.data_dir, threads=args.threads)
     if not Path(config.data_dir).exists():
         raise CliError(f"training data not found at {config.data_dir} (see ../shared/README.md)")
     final = train_reader(config, Path(args.run_dir), max_steps=args.max_steps)
@@ -142,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="QA data directory (default from the config: ../shared/data)")
     p.add_argument("--run-dir", default="runs/reader", help="checkpoints and final model go here")
     p.add_argument("--max-steps", type=int, help="stop after this many steps (resume later)")
+    p.add_argument("--threads", type=int, help="CPU threads (default from the config; may change on resume)")
     p.add_argument("--export", help="after training, export an fp16 copy to this directory")
     p.set_defaults(func=cmd_train_reader)
 

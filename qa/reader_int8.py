@@ -23,21 +23,15 @@ import tempfile
 import warnings
 from pathlib import Path
 
-CACHE_ENV = "NEWSQA_CACHE"
+from qa.encoders import CACHE_ENV, cache_dir, load_qa_model
+
 RECIPE = "onnx-int8-per-channel-v1"  # bump when the export or quantization settings change
-MODEL_FILES = ("config.json", "model.safetensors", "pytorch_model.bin")
+# a LoRA reader's base is pinned by its name and the base package's sha256 check
+MODEL_FILES = ("config.json", "model.safetensors", "pytorch_model.bin", "adapter_config.json", "adapter_model.safetensors")
 
 
 class Int8Unavailable(RuntimeError):
     """ONNX Runtime (or onnx) is missing, or the model could not be exported."""
-
-
-def cache_dir() -> Path:
-    """$NEWSQA_CACHE, else $XDG_CACHE_HOME/newsqa, else ~/.cache/newsqa."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "newsqa"
 
 
 def cache_key(model_dir: Path) -> str:
@@ -109,8 +103,6 @@ def int8_session(model_dir: Path, input_names: list[str], threads: int):
 def _export(model_dir: Path, input_names: list[str], out: Path) -> None:
     """fp32 ONNX graph with dynamic batch and sequence axes, outputs start and end logits."""
     import torch
-    from transformers import AutoModelForQuestionAnswering
-
     class Logits(torch.nn.Module):
         def __init__(self, model: torch.nn.Module) -> None:
             super().__init__()
@@ -126,9 +118,7 @@ def _export(model_dir: Path, input_names: list[str], out: Path) -> None:
     try:
         # eager attention exports as plain matmuls, which ONNX Runtime fuses and quantizes;
         # the SDPA export measured 25 % slower in fp32
-        model = AutoModelForQuestionAnswering.from_pretrained(
-            str(model_dir), dtype=torch.float32, attn_implementation="eager"
-        ).eval()
+        model = load_qa_model(model_dir, dtype=torch.float32, attn_implementation="eager").eval()
         with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
             warnings.simplefilter("ignore")
             torch.onnx.export(

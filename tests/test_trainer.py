@@ -72,3 +72,44 @@ def test_title_context_shifts_answers_past_the_title_and_skips_other_sources():
     assert titled.context[start : start + len(text)] == "Denver"
     assert untouched == reddit
     assert titled_negative.context.startswith("Super Bowl 50\n") and titled_negative.answers == ()
+
+
+def test_runtime_fields_may_change_on_resume_but_training_fields_may_not():
+    assert TrainConfig(threads=1, checkpoint_every=50).same_run(TrainConfig(threads=2, checkpoint_every=200))
+    assert not TrainConfig(lora_rank=16).same_run(TrainConfig(lora_rank=32))
+
+
+def test_lora_reader_trains_only_upper_adapters_and_head_and_reloads_from_its_adapter_dir(tmp_path):
+    """What a LoRA run saves (adapters + span head naming its base) loads back as the same model."""
+    import torch
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+    from qa.encoders import minilm_dir
+    from qa.encoders import ADAPTER_CONFIG
+    from qa.reader import Reader
+    from qa.train.trainer import prepare_model, save_model
+
+    config = TrainConfig(init="all-MiniLM-L6-v2", freeze_layers=3, lora_rank=4)
+    tokenizer = AutoTokenizer.from_pretrained(str(minilm_dir()))
+    model = prepare_model(AutoModelForQuestionAnswering.from_pretrained(str(minilm_dir())), config)
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable and all("lora_" in n or "qa_outputs" in n for n in trainable)
+    assert not any(f"layer.{i}." in n for n in trainable for i in range(3))
+    assert any("layer.5." in n for n in trainable)
+
+    batch = tokenizer(["What was the vote?"], ["The vote was 141 to 5, with 34 abstentions."], return_tensors="pt")
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    loss = model(**batch, start_positions=torch.tensor([9]), end_positions=torch.tensor([11])).loss
+    loss.backward()
+    optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        expected = model(**batch).start_logits
+
+    save_model(model, tokenizer, tmp_path / "final", config)
+    assert (tmp_path / "final" / ADAPTER_CONFIG).exists()
+    assert sum(f.stat().st_size for f in (tmp_path / "final").iterdir()) < 2_000_000  # adapters, not a model copy
+    reader = Reader(tmp_path / "final", precision="fp32")
+    with torch.no_grad():
+        got = reader.model(**batch).start_logits
+    assert torch.allclose(got, expected, atol=1e-4)

@@ -60,7 +60,10 @@ def make_features(
                 if ctx and offsets[ctx[0]][0] <= char_start and offsets[ctx[-1]][1] >= char_end:
                     start = next(k for k in ctx if offsets[k][1] > char_start)
                     end = next(k for k in reversed(ctx) if offsets[k][0] < char_end)
-            feat = Feature(enc["input_ids"][f_idx], enc["token_type_ids"][f_idx], start, end)
+            ids = enc["input_ids"][f_idx]
+            # MPNet/RoBERTa-style tokenizers give no segment ids; the model never sees these then
+            types = enc["token_type_ids"][f_idx] if "token_type_ids" in enc else [0] * len(ids)
+            feat = Feature(ids, types, start, end)
             pos, neg = per_example.setdefault(ex_idx, ([], []))
             (pos if start > 0 else neg).append(feat)
         for ex_idx, (pos, neg) in per_example.items():

