@@ -170,11 +170,41 @@ def load_qa_model(directory: Path, **kwargs: object):
     from transformers import AutoModelForQuestionAnswering
 
     if not (directory / ADAPTER_CONFIG).exists():
-        return AutoModelForQuestionAnswering.from_pretrained(str(directory), **kwargs)
+        model, info = AutoModelForQuestionAnswering.from_pretrained(str(directory), output_loading_info=True, **kwargs)
+        _require_head(info["missing_keys"], directory)
+        return model
     import json
 
     from peft import PeftModel
 
     base_name = json.loads((directory / ADAPTER_CONFIG).read_text()).get("base_model_name_or_path")
     base = AutoModelForQuestionAnswering.from_pretrained(str(resolve_encoder(base_name)), **kwargs)
-    return PeftModel.from_pretrained(base, str(directory)).merge_and_unload()
+    model = PeftModel.from_pretrained(base, str(directory))
+    _require_head(_adapter_missing_head(directory), directory)
+    return model.merge_and_unload()
+
+
+QA_HEAD = "qa_outputs"  # the span head of every AutoModelForQuestionAnswering
+
+
+def _require_head(missing_keys: list[str] | set[str], directory: Path) -> None:
+    """Refuse an encoder without a trained span head: transformers would initialise one at
+    random and the reader would give confident nonsense."""
+    missing = sorted(k for k in missing_keys if QA_HEAD in k)
+    if missing:
+        raise ValueError(
+            f"{directory} has no trained question-answering head ({', '.join(missing)} missing): "
+            "it is an encoder, not a reader"
+        )
+
+
+def _adapter_missing_head(directory: Path) -> list[str]:
+    """The span head's weights a LoRA reader should carry (peft's modules_to_save) but lacks."""
+    from safetensors import safe_open
+
+    weights = directory / "adapter_model.safetensors"
+    if not weights.exists():
+        return [f"{QA_HEAD} (no adapter_model.safetensors)"]
+    with safe_open(str(weights), "pt") as handle:
+        keys = list(handle.keys())
+    return [] if any(QA_HEAD in k for k in keys) else [f"{QA_HEAD}.weight", f"{QA_HEAD}.bias"]

@@ -199,3 +199,23 @@ def test_bf16_counts_as_native_only_with_the_cpu_flags():
     assert bf16_native("flags\t: avx512f avx512_bf16\n")
     assert not bf16_native("flags\t: fpu avx2 avx512f avx512_vnni\n")
     assert not bf16_native("no flags line here\n")
+
+
+def test_an_encoder_without_a_trained_span_head_is_refused():
+    """transformers would give it a random head: confident nonsense, so it is no reader."""
+    from qa.encoders import minilm_dir
+    from qa.reader import ReaderError
+
+    with pytest.raises(ReaderError, match="no trained question-answering head"):
+        Reader(minilm_dir(), precision="fp32")
+
+
+def test_length_sorted_batches_score_every_window_as_if_read_alone(trained_dir):
+    """Windows are batched by length; each window's scores must still be its own."""
+    passages = [p for _, p, _ in EXAMPLES] + ["Short.", EXAMPLES[0][1] * 6]  # 1 to several windows each
+    batched = Reader(trained_dir, precision="fp32", batch_size=3, max_length=64, stride=16)
+    alone = Reader(trained_dir, precision="fp32", batch_size=1, max_length=64, stride=16)
+    for question, _, _ in EXAMPLES:
+        a, b = batched.read(question, passages, top_n=10), alone.read(question, passages, top_n=10)
+        assert [(s.passage, s.start, s.end) for s in a] == [(s.passage, s.start, s.end) for s in b]
+        assert [s.score for s in a] == pytest.approx([s.score for s in b], abs=1e-5)
