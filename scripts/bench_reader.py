@@ -22,9 +22,11 @@ For every requested precision of `qa.reader.Reader` (see its module docstring):
    set itself: it is an operating point to report, not a tuned setting; `--threshold T`
    adds the figures at a threshold chosen off the benchmark (the training run's
    validation slice picks one: `validation.json`).
-4. CPU latency per question for `--passages` (5) real passages of ~`--passage-tokens`
-   (200) WordPiece tokens: the gold SQuAD paragraph plus paragraphs of the same article,
-   each grown with the following paragraph(s) when short and cut at the token budget.
+4. CPU latency per question for `--passages` (5) real passages of `--passage-tokens`
+   (default mixed, 96-458) tokens: the gold SQuAD paragraph plus paragraphs of the same
+   article, each grown with the following paragraph(s) when short and cut at its token
+   budget (mixed lengths as retrieval returns them: equal-length passages hide the cost of
+   padding every window to the longest).
    `Reader.read(question, passages)` is timed against the naive Hugging Face way on the
    same model, same passages, same process, interleaved (the order rotates per question),
    after `--warmup` untimed questions. The naive way is `transformers.pipeline(
@@ -289,8 +291,20 @@ def _paragraphs_by_article(data: Path) -> tuple[dict[int, list[str]], list]:
     return paragraphs, examples
 
 
-def latency_items(tokenizer, data: Path, n: int, passages: int, tokens: int) -> list[dict[str, Any]]:
-    """`n` questions, each with `passages` real `tokens`-token passages (the gold one included).
+def token_budget(spec: str) -> Callable[[int, int], int]:
+    """`--passage-tokens`: "200" (every passage that long) or "96-458" (mixed: each
+    paragraph start gets its own seeded length in the range, as retrieved news passages
+    differ in length, and padding to the longest is what a batched reader pays for)."""
+    lo, _, hi = spec.partition("-")
+    low, high = int(lo), int(hi or lo)
+    if not 0 < low <= high:
+        raise ValueError(f"--passage-tokens: expected N or LO-HI with 0 < LO <= HI, got {spec!r}")
+    return lambda article, paragraph: random.Random(article * 100_003 + paragraph).randint(low, high)
+
+
+def latency_items(tokenizer, data: Path, n: int, passages: int, tokens: Callable[[int, int], int]) -> list[dict[str, Any]]:
+    """`n` questions, each with `passages` real passages (the gold one included), the one
+    starting at paragraph j of article a cut at `tokens(a, j)` tokens.
 
     A passage is a held-out paragraph, grown with the article's next paragraph(s) while
     short and cut at `tokens` tokens (at a word end); only starts that reach `tokens`
@@ -302,7 +316,7 @@ def latency_items(tokenizer, data: Path, n: int, passages: int, tokens: int) -> 
     def length(text: str) -> int:
         return len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
-    def build(paras: list[str], first: int) -> tuple[str, int] | None:
+    def build(paras: list[str], first: int, tokens: int) -> tuple[str, int] | None:
         text, last = paras[first], first
         while length(text) < tokens and last + 1 < len(paras):
             last += 1
@@ -316,7 +330,7 @@ def latency_items(tokenizer, data: Path, n: int, passages: int, tokens: int) -> 
         return text[:cut], last
 
     paragraphs, examples = _paragraphs_by_article(data)
-    built = {(a, j): build(paras, j) for a, paras in paragraphs.items() for j in range(len(paras))}
+    built = {(a, j): build(paras, j, tokens(a, j)) for a, paras in paragraphs.items() for j in range(len(paras))}
     candidates = []
     for e in examples:
         j = paragraphs[e.article].index(e.context)
@@ -348,13 +362,13 @@ def _stats(ms: list[float]) -> dict[str, float]:
 
 
 def bench_latency(
-    readers: dict[str, Reader], path: Path, data: Path, n: int, warmup: int, passages: int, tokens: int
+    readers: dict[str, Reader], path: Path, data: Path, n: int, warmup: int, passages: int, tokens: str
 ) -> dict[str, Any]:
     from qa.evaluate.metrics import best_em, best_f1
 
     naive, how = make_naive(path)
     first = next(iter(readers.values()))
-    items = latency_items(first.tokenizer, data, n + warmup, passages, tokens)
+    items = latency_items(first.tokenizer, data, n + warmup, passages, token_budget(tokens))
     lengths = [len(first.tokenizer(p, add_special_tokens=False, verbose=False)["input_ids"]) for it in items for p in it["passages"]]
     methods: dict[str, Callable[[str, list[str]], str]] = {NAIVE: naive}
     for name, reader in readers.items():
@@ -489,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--latency-questions", type=int, default=30, help="timed questions (default 30)")
     ap.add_argument("--warmup", type=int, default=3, help="untimed questions run first (default 3)")
     ap.add_argument("--passages", type=int, default=5, help="passages per question (default 5)")
-    ap.add_argument("--passage-tokens", type=int, default=200, help="tokens per passage (default 200)")
+    ap.add_argument("--passage-tokens", default="96-458", help="tokens per passage, N or LO-HI for mixed lengths (default 96-458)")
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads for everything (default: torch's choice)")
     ap.add_argument("--skip", default="", help="comma-separated parts to skip: v1, seed, v2, latency")
     ap.add_argument("--json", type=Path, default=None, metavar="OUT", help="also write all figures to this JSON file")
