@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # no calls home, set before gradio loads
@@ -28,16 +29,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    from qa.config import Settings
+    from qa.config import Settings, SettingsError
     from qa.ui.service import AssistantService
 
-    settings = Settings().with_overrides(
-        corpus_dir=args.corpus,
-        index_dir=args.index_dir,
-        reader_path=args.reader,
-        top_k=args.top_k,
-        threshold=args.threshold,
-    )
+    try:
+        settings = Settings().with_overrides(
+            corpus_dir=args.corpus,
+            index_dir=args.index_dir,
+            reader_path=args.reader,
+            top_k=args.top_k,
+            threshold=args.threshold,
+        )
+    except SettingsError as err:  # one line and exit 2, like the `qa` command
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
     from qa.ui.app import launch  # imports gradio (~3 s)
 
     launch(AssistantService(settings), host=args.host, port=args.port, share=args.share)

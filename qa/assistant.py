@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 from qa.cite import cite, merge_citations
-from qa.config import MAX_QUESTION_CHARS, Settings
-from qa.followup import resolve
+from qa.config import MAX_QUESTION_CHARS, Settings, check_threshold, check_top_k
+from qa.followup import resolve, user_turns
 from qa.reader import Reader, Span, load_reader
 from qa.retrieve import retrieve
 from qa.store import CorpusIndex, Progress, UpdateReport
@@ -24,6 +25,11 @@ NOT_FOUND = "I couldn't find that in the articles."
 # Candidate spans kept from each passage: enough for its best answer and the variants
 # that merge with it ("141 to 5" / "141 to 5,") to survive another passage's stronger ones.
 SPANS_PER_PASSAGE = 3
+# Terminal escape sequences pasted or piped in with a question: CSI ("\x1b[31m", or its
+# one-byte form "\x9b31m"), OSC ("\x1b]0;title\x07") and the short ones ("\x1bc", "\x1b(B").
+_ANSI_ESCAPE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]"
+)
 
 
 def _normalize(text: str) -> str:
@@ -31,11 +37,28 @@ def _normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" \t\n.,;:!?\"'“”‘’()").lower()
 
 
+def clean_text(text: str) -> str:
+    """`text` without terminal escape sequences or control characters, its whitespace
+    runs (tabs, newlines) collapsed to single spaces.
+
+    Retrieval and the reader would otherwise see "[31mWhat" or a NUL as part of a word.
+    """
+    text = _ANSI_ESCAPE.sub("", text)
+    text = "".join(
+        (" " if char.isspace() else "") if unicodedata.category(char) == "Cc" else char for char in text
+    )
+    return " ".join(text.split())
+
+
 def validate_question(question: object) -> str:
-    """Reject input no reader should see; return the cleaned question."""
+    """Reject input no reader should see; return the cleaned question (`clean_text`).
+
+    The one gate for questions: the CLI calls it before loading models, and
+    `Assistant.answer` (the API, the app's chat and its /ask route) calls it again.
+    """
     if not isinstance(question, str):
         raise ValueError("the question must be text")
-    cleaned = " ".join(question.split())
+    cleaned = clean_text(question)
     if not cleaned:
         raise ValueError("the question is empty")
     if len(cleaned) > MAX_QUESTION_CHARS:
@@ -93,8 +116,12 @@ class Assistant:
         reader: Reader | str | Path | None = None,
         progress: Progress | None = None,
         bar: bool = True,
+        max_update_bytes: int | None = None,
     ) -> "Assistant":
-        """Open (load, update or build) the index of `corpus` and wrap it in an assistant."""
+        """Open (load, update or build) the index of `corpus` and wrap it in an assistant.
+
+        `max_update_bytes` bounds the indexing done here (see `CorpusIndex.open`).
+        """
         roots = [Path(p) for p in (corpus if isinstance(corpus, list) else [corpus])]
         settings = (settings or Settings()).with_overrides(
             corpus_dir=roots[0], index_dir=Path(index_dir) if index_dir else None
@@ -102,7 +129,9 @@ class Assistant:
         if isinstance(reader, (str, Path)):
             settings = settings.with_overrides(reader_path=Path(reader))
             reader = None
-        index, _ = CorpusIndex.open(settings.index_dir, roots, settings, progress=progress, bar=bar)
+        index, _ = CorpusIndex.open(
+            settings.index_dir, roots, settings, progress=progress, bar=bar, max_update_bytes=max_update_bytes
+        )
         return cls(index, settings, reader)
 
     @property
@@ -137,10 +166,9 @@ class Assistant:
     ) -> Answer:
         """Answer `question` from the articles, or abstain; never an uncited span."""
         question = validate_question(question)
-        k = self.settings.top_k if top_k is None else top_k
-        if k < 1:
-            raise ValueError("top_k must be at least 1")
-        floor = self.settings.threshold if threshold is None else threshold
+        k = self.settings.top_k if top_k is None else check_top_k(top_k)
+        floor = self.settings.threshold if threshold is None else check_threshold(threshold)
+        history = [turn for turn in map(clean_text, user_turns(history)) if turn]
         started = time.perf_counter()
         query = resolve(question, history)
         hits = retrieve(self.index, query, k, self.settings.retrieval)

@@ -11,10 +11,15 @@ paragraph per line). Hard-wrapped text (e.g. Reuters wire copy) breaks sentences
 physical lines; when a line lacks sentence-final punctuation and the very next physical
 line starts in lower case, the two are read as one flow of prose, so such a sentence is
 kept whole too. It is then simply a sentence with one slice per line it touches.
+
+Chunks have a hard size bound: a sentence longer than the chunk budget (a 1 MB line
+without full stops, a table) is cut into pieces that fit, at whitespace where possible,
+so no passage can make retrieval or reading slow.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Callable, Iterable
@@ -36,6 +41,12 @@ _ABBREVIATIONS = frozenset(
 )
 # Initials and dotted acronyms: "J.", "U.S.", "U.N.", "e.g.".
 _DOTTED = re.compile(r"(?:[A-Za-z]\.)+")
+_LONGEST_ABBREVIATION = 64  # characters looked back for the word a period ends
+# A WordPiece tokenizer reads a word of over 100 characters as one [UNK] token, so a
+# token count alone does not bound a passage's length: every 16 characters count as at
+# least one token (prose runs at 4-6 characters a token, so only runaway text is affected).
+MAX_CHARS_PER_TOKEN = 16
+_WHITESPACE = re.compile(r"\s+")
 
 
 # ---------------------------------------------------------------------- sentences
@@ -75,7 +86,9 @@ def _is_abbreviation(text: str, match: re.Match[str]) -> bool:
     """True when the single period of `match` belongs to an abbreviation/initial."""
     if match.group(1) != "." or match.group(2):
         return False
-    word = text[: match.end(1)].rsplit(None, 1)[-1].lstrip(_OPENERS)
+    # only the last few dozen characters: slicing from 0 made a long line quadratic
+    before = text[max(0, match.end(1) - _LONGEST_ABBREVIATION) : match.end(1)]
+    word = before.rsplit(None, 1)[-1].lstrip(_OPENERS)
     return word[:-1].lower() in _ABBREVIATIONS or _DOTTED.fullmatch(word) is not None
 
 
@@ -84,7 +97,8 @@ def _is_abbreviation(text: str, match: re.Match[str]) -> bool:
 
 @dataclass(frozen=True)
 class _Sentence:
-    """One sentence of an article: its per-line slices and its token count."""
+    """One sentence (or piece of an over-long one) of an article: its per-line slices
+    and its share of the chunk budget (`_size`, plus any long whitespace before it)."""
 
     segments: tuple[tuple[int, int, int], ...]  # (index into article.lines, raw start, raw end)
     tokens: int
@@ -98,7 +112,10 @@ def chunk_article(
 ) -> list[Chunk]:
     """Pack the article's sentences into chunks of at most `max_tokens` tokens.
 
-    A sentence longer than `max_tokens` becomes a chunk of its own (it is never cut).
+    A sentence longer than `max_tokens` (or than `max_tokens` * `MAX_CHARS_PER_TOKEN`
+    characters) is cut into pieces that fit, at whitespace where possible, else anywhere,
+    and each piece is packed like a sentence: a chunk never exceeds the budget, however
+    long a line is.
     Each chunk after the first starts with whole trailing sentences of the previous one
     totalling at most `overlap_tokens`, so a fact near a chunk edge is seen in context
     by at least one chunk; the overlap is shrunk whenever keeping it would stop the
@@ -106,7 +123,7 @@ def chunk_article(
     that no chunk repeats (or is contained in) its predecessor.
     """
     _check_sizes(max_tokens, overlap_tokens)
-    sentences = _article_sentences(article, count_tokens)
+    sentences = _article_sentences(article, count_tokens, max_tokens)
     return [
         _build_chunk(article, sentences[first:last])
         for first, last in _pack(sentences, max_tokens, overlap_tokens)
@@ -166,10 +183,10 @@ def _overlap_start(
     return start
 
 
-def _article_sentences(article: Article, count_tokens: TokenCounter) -> list[_Sentence]:
+def _article_sentences(article: Article, count_tokens: TokenCounter, max_tokens: int) -> list[_Sentence]:
     sentences: list[_Sentence] = []
     for flow in _flows(article.lines):
-        sentences.extend(_flow_sentences(article.lines, flow, count_tokens))
+        sentences.extend(_flow_sentences(article.lines, flow, count_tokens, max_tokens))
     return sentences
 
 
@@ -199,7 +216,7 @@ def continues_prose(previous: str, line: str) -> bool:
 
 
 def _flow_sentences(
-    lines: tuple[Line, ...], flow: list[int], count_tokens: TokenCounter
+    lines: tuple[Line, ...], flow: list[int], count_tokens: TokenCounter, max_tokens: int
 ) -> list[_Sentence]:
     """Split a flow (lines joined by single spaces) and map spans back to raw lines."""
     offsets: list[int] = []
@@ -209,15 +226,95 @@ def _flow_sentences(
         pos += len(lines[index].text) + 1
     text = " ".join(lines[index].text for index in flow)
     sentences = []
+    previous = None
     for start, end in split_sentences(text):
-        segments = []
-        for index, offset in zip(flow, offsets):
-            line = lines[index]
-            lo, hi = max(start, offset), min(end, offset + len(line.text))
-            if lo < hi:
-                segments.append((index, line.col + lo - offset, line.col + hi - offset))
-        sentences.append(_Sentence(tuple(segments), count_tokens(text[start:end])))
+        for lo, hi, tokens in _fitting_spans(text, start, end, count_tokens, max_tokens):
+            # a run of whitespace before it lands in the chunk too: a long one must count
+            gap = 0 if previous is None else (lo - previous) // MAX_CHARS_PER_TOKEN
+            sentences.append(_Sentence(_segments(lines, flow, offsets, lo, hi), tokens + gap))
+            previous = hi
     return sentences
+
+
+def _segments(
+    lines: tuple[Line, ...], flow: list[int], offsets: list[int], start: int, end: int
+) -> tuple[tuple[int, int, int], ...]:
+    """The per-line raw slices of flow text ``[start, end)``."""
+    segments = []
+    for index, offset in zip(flow, offsets):
+        line = lines[index]
+        lo, hi = max(start, offset), min(end, offset + len(line.text))
+        if lo < hi:
+            segments.append((index, line.col + lo - offset, line.col + hi - offset))
+    return tuple(segments)
+
+
+def _size(text: str, count_tokens: TokenCounter) -> int:
+    """Tokens `text` takes from a chunk's budget (see `MAX_CHARS_PER_TOKEN`)."""
+    return max(count_tokens(text), -(-len(text) // MAX_CHARS_PER_TOKEN))
+
+
+def _fitting_spans(
+    text: str, start: int, end: int, count_tokens: TokenCounter, max_tokens: int
+) -> list[tuple[int, int, int]]:
+    """``(start, end, tokens)`` of the sentence ``text[start:end]``, cut into pieces of
+    at most `max_tokens` if it is longer.
+
+    Tokens are only ever counted on windows of at most `max_tokens` *
+    `MAX_CHARS_PER_TOKEN` characters, so a 1 MB line costs time linear in its length.
+    """
+    max_chars = max_tokens * MAX_CHARS_PER_TOKEN
+    spans: list[tuple[int, int, int]] = []
+    guess = max_chars // 4  # where the first cut is looked for; then the last piece's length
+    while start < end:
+        if end - start <= max_chars:
+            tokens = _size(text[start:end], count_tokens)
+            if tokens <= max_tokens:
+                spans.append((start, end, tokens))
+                break
+        stop, tokens = _longest_fit(text, start, min(end, start + max_chars), count_tokens, max_tokens, guess)
+        spans.append((start, stop, tokens))
+        guess = stop - start
+        space = _WHITESPACE.match(text, stop, end)
+        start = space.end() if space else stop
+    return spans
+
+
+def _longest_fit(
+    text: str, start: int, limit: int, count_tokens: TokenCounter, max_tokens: int, guess: int
+) -> tuple[int, int]:
+    """``(stop, tokens)`` of the longest piece ``text[start:stop]`` (``stop <= limit``)
+    that fits `max_tokens`: ending before whitespace if any such piece fits, else cut
+    between any two characters (a word longer than the budget)."""
+    window = text[start : limit + 1]  # one character more: whitespace there is a cut too
+    cuts = [start + m.start() for m in _WHITESPACE.finditer(window) if m.start() > 0]
+    found = _last_fitting(text, start, cuts, count_tokens, max_tokens, guess)
+    if found is None:
+        found = _last_fitting(text, start, list(range(start + 1, limit + 1)), count_tokens, max_tokens, guess)
+    return found or (start + 1, _size(text[start : start + 1], count_tokens))
+
+
+def _last_fitting(
+    text: str, start: int, cuts: list[int], count_tokens: TokenCounter, max_tokens: int, guess: int
+) -> tuple[int, int] | None:
+    """The last of the ascending `cuts` whose piece fits, by galloping from the cut
+    nearest ``start + guess`` then bisecting; only a cut that was measured is returned."""
+    best: tuple[int, int] | None = None
+    lo, hi = -1, len(cuts)  # cuts[lo] fits (or lo == -1), cuts[hi] does not (or hi == len)
+    probe = min(max(bisect.bisect_left(cuts, start + guess), 0), len(cuts) - 1)
+    step = 1
+    while lo + 1 < hi:
+        tokens = _size(text[start : cuts[probe]], count_tokens)
+        if tokens <= max_tokens:
+            lo, best = probe, (cuts[probe], tokens)
+            probe = probe + step if probe + step < hi else (lo + hi) // 2
+        else:
+            hi = probe
+            probe = probe - step if probe - step > lo else (lo + hi) // 2
+        step *= 2
+        if not lo < probe < hi:
+            probe = (lo + hi) // 2
+    return best
 
 
 def _build_chunk(article: Article, sentences: list[_Sentence]) -> Chunk:

@@ -9,8 +9,14 @@ import warnings
 from pathlib import Path
 
 from qa.config import Settings
+from qa.errors import NewsQAError
 
 DEFAULTS = Settings()  # help texts quote the real defaults, so they cannot drift
+# `qa ask` builds or updates the index itself only when that means reading at most this
+# much (about 2,000 passages: seconds to a minute or two on a CPU, the bundled seeds are
+# 8 KB); more is `qa index`'s job, with progress bars, and ask says so instead of hanging.
+ASK_MAX_UPDATE_BYTES = 1024 * 1024
+_CHUNKING = ("chunk_tokens", "chunk_overlap")
 
 
 class CliError(Exception):
@@ -47,6 +53,32 @@ def _corpus_paths(args: argparse.Namespace, settings: Settings) -> list[Path]:
     return paths
 
 
+def _ask_settings(args: argparse.Namespace) -> Settings:
+    """`_settings`, with the existing index's chunking unless flags say otherwise.
+
+    `ask` never rebuilds an index with other chunking (hours for a big corpus): flags
+    that differ from the index's are refused, and `qa index` rebuilds deliberately.
+    """
+    from qa.store import CorpusIndex
+
+    settings = _settings(args)
+    stored = CorpusIndex.stored_params(settings.index_dir) or {}
+    built = {name: stored[name] for name in _CHUNKING if isinstance(stored.get(name), int)}
+    if len(built) < len(_CHUNKING):
+        return settings  # no index yet (or an unreadable one): built with the flags given
+    differ = [name for name in _CHUNKING if getattr(settings, name) != built[name] and getattr(args, name) is not None]
+    if differ:
+        roots = CorpusIndex.stored_roots(settings.index_dir) or [Path("PATH...")]
+        command = " ".join(["qa index", *map(str, roots), "--index", str(settings.index_dir)])
+        command += "".join(f" --{name.replace('_', '-')} {getattr(settings, name)}" for name in _CHUNKING)
+        built_with = ", ".join(f"--{name.replace('_', '-')} {built[name]}" for name in _CHUNKING)
+        raise CliError(
+            f"the index at {settings.index_dir} was built with {built_with}; "
+            f"run `{command}` to rebuild it with yours"
+        )
+    return settings.with_overrides(**built)
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     from qa.store import CorpusIndex
 
@@ -67,9 +99,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from qa.reader import check_reader_dir
 
     question = validate_question(args.question)  # fail fast, before loading any model
-    settings = _settings(args)
+    settings = _ask_settings(args)
     check_reader_dir(settings.reader_path)  # a bad --reader fails before any indexing
-    bot = Assistant.from_corpus(_corpus_paths(args, settings), settings.index_dir, settings, bar=not args.json)
+    bot = Assistant.from_corpus(
+        _corpus_paths(args, settings), settings.index_dir, settings, bar=not args.json,
+        max_update_bytes=ASK_MAX_UPDATE_BYTES,
+    )
     result = bot.answer(question, history=args.history)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -125,7 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("ask", help="answer a question from the indexed articles")
+    p = sub.add_parser(
+        "ask",
+        help="answer a question from the indexed articles",
+        description="Answer a question from the indexed articles. A missing or out-of-date index is "
+        f"built or updated first only if that means reading at most {ASK_MAX_UPDATE_BYTES / 2**20:g} MB "
+        "of files; otherwise run `qa index` first. Chunking flags must match the index's.",
+    )
     p.add_argument("question")
     p.add_argument("--corpus", nargs="+", help="article paths (default: what the index holds, else ./seeds)")
     p.add_argument("--reader", type=Path, help="Hugging Face QA model directory (default: bundled reader)")
@@ -163,12 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     warnings.formatwarning = _format_warning
     args = build_parser().parse_args(argv)
-    if getattr(args, "top_k", None) is not None and args.top_k < 1:
-        print("error: --top-k must be at least 1", file=sys.stderr)
-        return 2
     try:
         return args.func(args)
-    except (CliError, FileNotFoundError, ValueError) as exc:
+    except (CliError, NewsQAError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

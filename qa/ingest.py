@@ -6,6 +6,13 @@ skipped but still counted) and ``line.raw[line.col:line.col + len(line.text)] ==
 line.text``. Anything odd about a file (bad bytes, bad JSON records, no content) is
 reported with `warnings.warn` naming the file, never dropped silently.
 
+What counts as text is defined once, here (`decode_text`), for `qa index` and for
+browser uploads alike: UTF-8 (BOM optional) or UTF-16 with a BOM, no NUL bytes; a
+UTF-8 file with a few corrupted bytes is kept (they become U+FFFD, with a warning),
+but binary, Latin-1 or BOM-less UTF-16 files are skipped, because an index of
+replacement characters answers nothing. Files over `MAX_FILE_BYTES` are skipped too,
+and titles are cut to `MAX_TITLE_CHARS`, so no one file can make indexing or reading slow.
+
 Three formats are understood:
 
 * seed-format news files (``.txt``): `` date YYYY-MM-DD <headline>``, a ``- ``
@@ -18,6 +25,7 @@ Three formats are understood:
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -26,9 +34,13 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
+from qa.errors import NewsQAError
 from qa.types import Article, Line
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".jsonl")
+# Per file: the largest shipped corpus (Reuters, 18 MB of JSONL) fits; a 50 MB dump
+# would take hours to embed on a CPU and is skipped with a warning instead.
+MAX_FILE_BYTES = 32 * 1024 * 1024
 
 # ` date 2022-03-02 Headline` (leading whitespace optional, as some editors strip it).
 _DATE_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*")
@@ -40,7 +52,14 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 # Related-story headlines are short; anything longer is prose even without a full stop.
 _HEADLINE_MAX_WORDS = 25
 _HEADLINE_MAX_CHARS = 200
+# The reader reads an article's title before each of its passages: a title is cut to
+# this many characters (a 1 MB first line is prose, not a headline).
+MAX_TITLE_CHARS = _HEADLINE_MAX_CHARS
 _MAX_LISTED_PROBLEMS = 10
+
+
+class NotText(NewsQAError, ValueError):
+    """File contents that are not text in an encoding we read; the message says why."""
 
 
 # --------------------------------------------------------------------------- files
@@ -98,23 +117,87 @@ def _relative_source(path: Path, root: Path) -> str:
 # ------------------------------------------------------------------------ decoding
 
 
-def _decode(data: bytes, path: Path) -> str:
-    """Bytes to text: UTF-8 (BOM optional), UTF-16 if it has a BOM, else UTF-8 with
-    replacement characters and a warning, so a few bad bytes never lose a whole file."""
+def decode_text(data: bytes) -> tuple[str, str | None]:
+    """``(text, problem)`` of a file's bytes, or `NotText` saying why they are not text.
+
+    UTF-16 needs a BOM; anything else must be UTF-8 (BOM optional). Undecodable bytes
+    are tolerated (as U+FFFD, reported in `problem`) only in a file that is evidently
+    UTF-8: fewer bad bytes than correctly encoded non-ASCII characters. A Latin-1 or
+    cp1252 file has none of those, so it is refused rather than indexed as garbage.
+    NUL characters mean a binary file (or UTF-16 without a BOM).
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
+            text, problem = data.decode("utf-16"), None
+        except UnicodeDecodeError as err:
+            raise NotText(f"broken UTF-16 text ({err.reason})") from None
+    else:
+        text, problem = _decode_utf8(data)
+    if "\x00" in text:
+        raise NotText("looks like a binary file, not text")
+    return text, problem
+
+
+# A correctly encoded non-ASCII character: what a UTF-8 file has and a Latin-1 one lacks.
+_WELL_ENCODED = re.compile(r"[^\x00-\x7f\ufffd]")
+
+
+def _decode_utf8(data: bytes) -> tuple[str, str | None]:
+    """UTF-8 text and a problem note, tolerating bad bytes only as `decode_text` says."""
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as err:
+        first_bad = err.start
+    text = data.decode("utf-8-sig", errors="replace")
+    bad = text.count("\ufffd")
+    well_encoded = sum(1 for _ in itertools.islice(_WELL_ENCODED.finditer(text), bad + 1))
+    if well_encoded <= bad:
+        raise NotText(f"not UTF-8 text (bad byte at offset {first_bad}); save it as UTF-8")
+    return text, (
+        f"not valid UTF-8 (first bad byte at offset {first_bad}); "
+        f"{bad} undecodable byte(s) were replaced with U+FFFD"
+    )
+
+
+def _read_text(path: Path, max_bytes: int) -> str | None:
+    """The file's text, or None (with a warning naming the file and why) if it is
+    too big or not text."""
+    size = path.stat().st_size
+    if size > max_bytes:
         warnings.warn(
-            f"{path}: not valid UTF-8 (first bad byte at offset {err.start}); "
-            "undecodable bytes were replaced with U+FFFD",
+            f"skipping {path}: {format_size(size)} is over the {format_size(max_bytes)} "
+            "per-file limit; split it into smaller files",
             stacklevel=3,
         )
-        return data.decode("utf-8-sig", errors="replace")
+        return None
+    try:
+        text, problem = decode_text(path.read_bytes())
+    except NotText as err:
+        warnings.warn(f"skipping {path}: {err}", stacklevel=3)
+        return None
+    if problem:
+        warnings.warn(f"{path}: {problem}", stacklevel=3)
+    return text
+
+
+def format_size(n: int) -> str:
+    """A byte count for messages: "18.3 MB", "12 KB", "512 bytes"."""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n} bytes"
+
+
+def short_title(text: str) -> str:
+    """`text` cut to `MAX_TITLE_CHARS` at a word boundary where there is one, with "…"."""
+    text = text.strip()
+    if len(text) <= MAX_TITLE_CHARS:
+        return text
+    cut = text.rfind(" ", 0, MAX_TITLE_CHARS)
+    if cut < MAX_TITLE_CHARS // 2:
+        cut = MAX_TITLE_CHARS - 1
+    return text[:cut].rstrip() + "…"
 
 
 def _physical_lines(text: str) -> list[str]:
@@ -146,11 +229,17 @@ def _text_lines(text: str) -> list[Line]:
 # ------------------------------------------------------------------------- reading
 
 
-def read_articles(path: Path, root: Path) -> list[Article]:
-    """Parse one corpus file into its articles (see the module docstring for formats)."""
+def read_articles(path: Path, root: Path, max_bytes: int | None = None) -> list[Article]:
+    """Parse one corpus file into its articles (see the module docstring for formats).
+
+    A file over `max_bytes` (default `MAX_FILE_BYTES`), or not text, gives no articles
+    and a warning naming it.
+    """
     path, root = Path(path), Path(root)
     source = _relative_source(path, root)
-    text = _decode(path.read_bytes(), path)
+    text = _read_text(path, MAX_FILE_BYTES if max_bytes is None else max_bytes)
+    if text is None:
+        return []
     if not text.strip():
         warnings.warn(f"{path}: file is empty; no articles read from it", stacklevel=2)
         return []
@@ -179,7 +268,7 @@ def load_corpus(paths: Iterable[Path], root: Path) -> list[Article]:
 
 def _plain_article(lines: list[Line], source: str) -> Article:
     """One article of all lines, titled by the first (Markdown `#`s already cut off)."""
-    return Article(source=source, title=lines[0].text, date=None, lines=tuple(lines))
+    return Article(source=source, title=short_title(lines[0].text), date=None, lines=tuple(lines))
 
 
 # -------------------------------------------------------------------- seed format
@@ -206,9 +295,9 @@ def _read_seed(lines: list[Line], source: str) -> list[Article]:
     head_lines = [headline] if headline is not None and headline.text else []
     main_lines = head_lines + [line for line in standfirst if line.text] + body
     title = head_lines[0].text if head_lines else (main_lines[0].text if main_lines else "")
-    articles = [Article(source=source, title=title, date=date, lines=tuple(main_lines))]
+    articles = [Article(source=source, title=short_title(title), date=date, lines=tuple(main_lines))]
     for head, summary in zip(related[::2], related[1::2]):
-        articles.append(Article(source=source, title=head.text, date=date, lines=(head, summary)))
+        articles.append(Article(source=source, title=short_title(head.text), date=date, lines=(head, summary)))
     return articles
 
 
@@ -308,7 +397,7 @@ def _jsonl_record(record: object, source: str) -> Article:
         raise ValueError("empty 'text'")
     return Article(
         source=f"{source}#{record['id']}",
-        title=record["title"].strip(),
+        title=short_title(record["title"]),
         date=_normalize_date(date),
         lines=tuple(lines),
     )

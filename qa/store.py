@@ -12,6 +12,10 @@ On disk an index is a directory of generations:
 A new generation is written completely before CURRENT is switched to it, so a crash at
 any moment leaves the previous generation intact and loadable. Updating re-reads only
 files whose fingerprint changed and reuses every other file's chunks and vectors.
+
+Indexing a big corpus takes a CPU hours, so a caller that must stay quick (`qa ask`)
+passes `max_update_bytes`: an index needing more reading than that is not touched and
+`IndexOutOfDate` says what `qa index` has to do.
 """
 
 from __future__ import annotations
@@ -31,15 +35,23 @@ from tqdm import tqdm
 from qa.chunk import chunk_articles, embedder_token_counter
 from qa.config import Settings
 from qa.embed import embed, embedder_name
-from qa.ingest import find_source_files, read_articles
+from qa.errors import NewsQAError
+from qa.ingest import MAX_FILE_BYTES, find_source_files, format_size, read_articles
 from qa.types import Chunk
 
-FORMAT_VERSION = 1
+# 2: over-long sentences are cut to the chunk budget and titles are capped (qa.chunk,
+# qa.ingest), so chunks of version-1 indexes may be unbounded: those are rebuilt.
+FORMAT_VERSION = 2
 Progress = Callable[[int, int, str], None]
+PendingFile = tuple[str, Path, str, os.stat_result, str]  # key, path, label, stat, sha256
 
 
 class IndexUnreadable(RuntimeError):
     """The index on disk is unreadable or inconsistent; rebuild it with `qa index`."""
+
+
+class IndexOutOfDate(NewsQAError):
+    """The index needs more (re)indexing than the caller allowed; run `qa index`."""
 
 
 @dataclass
@@ -63,6 +75,8 @@ class UpdateReport:
     unchanged: int = 0
     rebuilt: bool = False
 
+    pending_bytes: int = 0  # what the update had (or has) to read
+
     @property
     def dirty(self) -> bool:
         return bool(self.added or self.changed or self.removed or self.rebuilt)
@@ -80,6 +94,16 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _stored_manifest(index_dir: Path) -> dict | None:
+    """The current generation's manifest, or None if there is none or it is unreadable."""
+    try:
+        gen = Path(index_dir) / (Path(index_dir) / "CURRENT").read_text().strip()
+        manifest = json.loads((gen / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
 
 
 def _source_label(path: Path, root: Path) -> str:
@@ -112,14 +136,24 @@ class CorpusIndex:
     # ---------------------------------------------------------------- loading
     @classmethod
     def open(
-        cls, index_dir: Path, roots: list[Path], settings: Settings, progress: Progress | None = None, bar: bool = True
+        cls,
+        index_dir: Path,
+        roots: list[Path],
+        settings: Settings,
+        progress: Progress | None = None,
+        bar: bool = True,
+        max_update_bytes: int | None = None,
     ) -> tuple["CorpusIndex", UpdateReport]:
-        """Load the index if it matches `roots`, update it if files changed, build it if absent."""
+        """Load the index if it matches `roots`, update it if files changed, build it if absent.
+
+        With `max_update_bytes`, raise `IndexOutOfDate` (and write nothing) rather than
+        read more than that many bytes of new or changed files.
+        """
         index = cls(index_dir, roots, settings)
         report = UpdateReport()
         if not index.load():
             report.rebuilt = bool(index._current_dir())
-        report = index.sync(progress=progress, bar=bar, report=report)
+        report = index.sync(progress=progress, bar=bar, report=report, max_update_bytes=max_update_bytes)
         return index, report
 
     def _current_dir(self) -> Path | None:
@@ -153,12 +187,18 @@ class CorpusIndex:
     @staticmethod
     def stored_roots(index_dir: Path) -> list[Path] | None:
         """The corpus paths an existing index was built from (for `qa ask` without --corpus)."""
-        pointer = Path(index_dir) / "CURRENT"
+        manifest = _stored_manifest(index_dir)
         try:
-            gen = Path(index_dir) / pointer.read_text().strip()
-            return [Path(p) for p in json.loads((gen / "manifest.json").read_text())["roots"]]
-        except (OSError, ValueError, KeyError):
+            return [Path(p) for p in manifest["roots"]] if manifest else None
+        except (KeyError, TypeError):
             return None
+
+    @staticmethod
+    def stored_params(index_dir: Path) -> dict | None:
+        """How an existing index was built (format, embedder, chunk_tokens, chunk_overlap)."""
+        manifest = _stored_manifest(index_dir)
+        params = manifest.get("params") if manifest else None
+        return params if isinstance(params, dict) else None
 
     # ---------------------------------------------------------------- updating
     def scan(self) -> dict[str, tuple[Path, str]]:
@@ -172,32 +212,28 @@ class CorpusIndex:
                 found[str(path)] = (path, _source_label(path, root))
         return found
 
-    def sync(self, progress: Progress | None = None, bar: bool = True, report: UpdateReport | None = None) -> UpdateReport:
-        """Bring the index in line with the files on disk; write a new generation if anything changed."""
+    def sync(
+        self,
+        progress: Progress | None = None,
+        bar: bool = True,
+        report: UpdateReport | None = None,
+        max_update_bytes: int | None = None,
+    ) -> UpdateReport:
+        """Bring the index in line with the files on disk; write a new generation if anything changed.
+
+        Raises `IndexOutOfDate` before changing anything when the files to read add up
+        to more than `max_update_bytes` (None: no limit).
+        """
         report = report or UpdateReport()
-        current = self.scan()
-        keep: dict[str, FileEntry] = {}
-        todo: list[tuple[str, Path, str, os.stat_result, str]] = []
-        for key, (path, label) in current.items():
-            stat = path.stat()
-            old = self.files.get(key)
-            if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns and old.source == label:
-                keep[key] = old
-                continue
-            digest = _sha256(path)
-            if old and old.sha256 == digest and old.source == label:
-                keep[key] = FileEntry(**{**old.__dict__, "mtime_ns": stat.st_mtime_ns})
-                continue
-            (report.changed if old else report.added).append(label)
-            todo.append((key, path, label, stat, digest))
-        report.removed = sorted(self.files[k].source for k in self.files if k not in current)
-        report.unchanged = len(keep)
+        keep, todo = self._plan(report)
         gen = self._current_dir()
         if not report.dirty and gen is not None:
             if any(keep[k].mtime_ns != self.files[k].mtime_ns for k in keep):
                 self.files = keep  # touched, not changed: same rows, only the fingerprints move
                 self._write_manifest(gen)
             return report
+        if max_update_bytes is not None and report.pending_bytes > max_update_bytes:
+            raise IndexOutOfDate(self._out_of_date(report, todo, max_update_bytes))
 
         chunks: list[Chunk] = []
         vectors: list[np.ndarray] = []
@@ -222,6 +258,47 @@ class CorpusIndex:
         if progress:
             progress(len(todo), len(todo), f"indexed: {report}")
         return report
+
+    def _plan(self, report: UpdateReport) -> tuple[dict[str, FileEntry], list[PendingFile]]:
+        """(entries to keep as they are, files to read); fills in `report`."""
+        current = self.scan()
+        keep: dict[str, FileEntry] = {}
+        todo: list[PendingFile] = []
+        for key, (path, label) in current.items():
+            stat = path.stat()
+            old = self.files.get(key)
+            if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns and old.source == label:
+                keep[key] = old
+                continue
+            digest = _sha256(path)
+            if old and old.sha256 == digest and old.source == label:
+                keep[key] = FileEntry(**{**old.__dict__, "mtime_ns": stat.st_mtime_ns})
+                continue
+            (report.changed if old else report.added).append(label)
+            todo.append((key, path, label, stat, digest))
+        report.removed = sorted(self.files[k].source for k in self.files if k not in current)
+        report.unchanged = len(keep)
+        # files over the per-file limit are skipped unread (qa.ingest), so they cost nothing
+        report.pending_bytes = sum(s.st_size for _, _, _, s, _ in todo if s.st_size <= MAX_FILE_BYTES)
+        return keep, todo
+
+    def _out_of_date(self, report: UpdateReport, todo: list[PendingFile], limit: int) -> str:
+        """The one-line reason `IndexOutOfDate` gives, with the command that fixes it."""
+        if self._current_dir() is None:
+            state = "does not exist yet"
+        elif report.rebuilt:
+            state = "was built with other settings or by an older version"
+        else:
+            state = "is out of date"
+        command = " ".join(["qa index", *map(str, self.roots), "--index", str(self.index_dir)])
+        chunking = (self.settings.chunk_tokens, self.settings.chunk_overlap)
+        if chunking != (Settings().chunk_tokens, Settings().chunk_overlap):
+            command += " --chunk-tokens {} --chunk-overlap {}".format(*chunking)
+        return (
+            f"the index at {self.index_dir} {state}: {len(todo)} file(s), "
+            f"{format_size(report.pending_bytes)} to read, more than the "
+            f"{format_size(limit)} indexed on the fly; run `{command}` first"
+        )
 
     def _chunk_files(self, todo, files, offset, progress, bar) -> list[Chunk]:
         count_tokens = embedder_token_counter(self.settings.embedder_path)

@@ -165,7 +165,9 @@ def check_pieces(chunk: Chunk, article: Article) -> None:
 @settings(max_examples=150, deadline=None)
 @given(generated_articles(), st.integers(3, 60), st.integers(0, 40))
 def test_chunk_properties(generated, max_tokens: int, overlap: int) -> None:
+    """Sentences that fit the budget are never cut (longer ones: tests/reliability)."""
     article, truth = generated
+    max_tokens = max(max_tokens, *(sentence_tokens(article, segments) for segments in truth))
     overlap = min(overlap, max_tokens - 1)
     chunks = chunk_article(article, words, max_tokens, overlap)
     assert chunks
@@ -188,12 +190,13 @@ def test_chunk_properties(generated, max_tokens: int, overlap: int) -> None:
             assert shared, "consecutive chunks should overlap"
 
 
-def test_long_sentence_is_its_own_chunk_and_overlap_is_whole_sentences() -> None:
+def test_long_sentence_is_cut_at_whitespace_and_overlap_is_whole_sentences() -> None:
     long = "Long " + " ".join(["word"] * 19) + " end."
     text = f"Short one. {long} Tail a. Tail b."
     article = Article("a.txt", "T", None, (Line(1, text, text, 0),))
     chunks = chunk_article(article, words, max_tokens=6, overlap_tokens=3)
-    assert [c.text for c in chunks] == ["Short one.", long, "Tail a. Tail b."]
+    cut = ["Long word word word word word", *["word word word word word word"] * 2, "word word end."]
+    assert [c.text for c in chunks] == ["Short one.", *cut, "Tail a. Tail b."]
     chunks = chunk_article(article, words, max_tokens=50, overlap_tokens=10)
     assert [c.text for c in chunks] == [text.rstrip()]
 

@@ -112,7 +112,11 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
     settings = service.settings
 
     def add_question(message: str, chat: list[dict]) -> tuple[Any, list[dict]]:
-        message = (message or "").strip()[:MAX_QUESTION_CHARS]
+        # shown as the assistant will read it: no terminal escapes or control characters
+        # (qa.assistant needs no torch, and the loader thread has imported it already)
+        from qa.assistant import clean_text
+
+        message = clean_text(message or "")[:MAX_QUESTION_CHARS]
         if not message:
             return gr.skip(), chat
         return "", [*chat, {"role": "user", "content": message}]

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from qa.config import Settings
+from qa.config import Settings, SettingsError
 
 Progress = Callable[[int, int, str], None]  # (done, total, message), as `qa.store` reports it
 Factory = Callable[[Settings, Progress], Any]  # -> Assistant
@@ -117,8 +117,18 @@ class AssistantService:
             self._message = f"{message.rstrip('.… ')}{counts}…"
 
     def reload(self, **overrides: Any) -> bool:
-        """Load a new assistant with `overrides` applied to the current settings."""
-        return self.start(self._settings.with_overrides(**overrides))
+        """Load a new assistant with `overrides` applied to the current settings.
+
+        False if a load is already running, or if an override is out of range: then the
+        status line shows why and the current assistant stays.
+        """
+        try:
+            settings = self._settings.with_overrides(**overrides)
+        except SettingsError as err:
+            with self._state:
+                self._error = str(err)
+            return False
+        return self.start(settings)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until no load is running (or `timeout`); True if an assistant is ready."""

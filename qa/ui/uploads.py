@@ -8,8 +8,9 @@ before anything is written where the indexer looks:
   symlinks are resolved;
 * the type is one of ``.txt`` / ``.md`` / ``.jsonl`` (a name without a suffix is taken
   as plain text, anything else is refused);
-* the size is limited and the bytes must be UTF-8 (or UTF-16 with a BOM) text, because
-  an index of replacement characters answers nothing;
+* the size is limited and the bytes must be text by the same rules `qa index` applies
+  (`qa.ingest.decode_text`: UTF-8, or UTF-16 with a BOM; not binary), because an index
+  of replacement characters answers nothing;
 * the file must parse into at least one article with the same reader the indexer uses,
   so what is accepted is exactly what becomes searchable.
 
@@ -30,7 +31,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.ingest import read_articles
+from qa.ingest import NotText, format_size, read_articles
+from qa.ingest import decode_text as decode_file_text
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".jsonl")
 DEFAULT_SUFFIX = ".txt"
@@ -93,22 +95,11 @@ def _shown(name: str) -> str:
 
 
 def decode_text(data: bytes, name: str) -> str:
-    """The upload's text, or `UploadError` if it is not text in an encoding we read."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError as err:
-            raise UploadError(f"{_shown(name)}: broken UTF-16 text ({err.reason})") from None
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as err:
-            raise UploadError(
-                f"{_shown(name)}: not UTF-8 text (bad byte at offset {err.start}); "
-                "save it as UTF-8 and upload again"
-            ) from None
-    if "\x00" in text:
-        raise UploadError(f"{_shown(name)}: looks like a binary file, not text")
+    """The upload's text, or `UploadError` if it is not text (the rules are `qa.ingest`'s)."""
+    try:
+        text, _ = decode_file_text(data)
+    except NotText as err:
+        raise UploadError(f"{_shown(name)}: {err}") from None
     if not text.strip():
         raise UploadError(f"{_shown(name)}: the file is empty")
     return text
@@ -119,20 +110,12 @@ def validate_bytes(data: bytes, name: str, max_bytes: int = MAX_UPLOAD_BYTES) ->
     filename = safe_filename(name)
     if len(data) > max_bytes:
         raise UploadError(
-            f"{_shown(name)}: {_size(len(data))} is over the {_size(max_bytes)} upload limit"
+            f"{_shown(name)}: {format_size(len(data))} is over the {format_size(max_bytes)} upload limit"
         )
     if not data:
         raise UploadError(f"{_shown(name)}: the file is empty")
     decode_text(data, name)
     return filename
-
-
-def _size(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MB"
-    if n >= 1024:
-        return f"{n / 1024:.0f} KB"
-    return f"{n} bytes"
 
 
 def uploads_dir(corpus_dir: Path) -> Path:
@@ -206,7 +189,7 @@ def save_upload_file(
     size = path.stat().st_size
     if size > max_bytes:
         safe_filename(shown)  # a wrong type is the more useful message
-        raise UploadError(f"{_shown(shown)}: {_size(size)} is over the {_size(max_bytes)} upload limit")
+        raise UploadError(f"{_shown(shown)}: {format_size(size)} is over the {format_size(max_bytes)} upload limit")
     return save_upload(path.read_bytes(), shown, corpus_dir, max_bytes)
 
 
