@@ -1,5 +1,9 @@
 """Finding the passages most likely to hold the answer: BM25, dense, or both fused.
 
+The store owns its searches (`SearchableStore.search_bm25` / `search_dense`, and the
+tokenizer and vectors behind them); retrieval only picks the mode and fuses, so a second
+store backend needs no change here.
+
 Hybrid retrieval fuses the two rankings with reciprocal rank fusion (Cormack et al.
 2009): score = sum over rankings of 1 / (60 + rank). Rank fusion needs no score
 calibration between BM25 and cosine similarity, which live on unrelated scales.
@@ -7,51 +11,16 @@ calibration between BM25 and cosine similarity, which live on unrelated scales.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
-from qa.embed import embed
-from qa.store import CorpusIndex
+from qa.store import Ranking, SearchableStore
 from qa.types import Hit
 
 RRF_K = 60
 MODES = ("hybrid", "dense", "bm25")
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def bm25_tokenize(texts: list[str]):
-    """The one tokenizer for both indexing and querying (they must agree)."""
-    import bm25s
-
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False, return_ids=False)
-
-
-def dense_ranking(index: CorpusIndex, query: str, depth: int) -> list[tuple[int, float]]:
-    if not index.chunks:
-        return []
-    vector = embed([query], index.settings.embedder_path)
-    scores, ids = index.faiss_index.search(vector, min(depth, len(index.chunks)))
-    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
-
-
-def bm25_ranking(index: CorpusIndex, query: str, depth: int) -> list[tuple[int, float]]:
-    if not index.chunks:
-        return []
-    tokens = bm25_tokenize([query])
-    if not tokens or not tokens[0]:
-        return []
-    docs, scores = index.bm25.retrieve(tokens, k=min(depth, len(index.chunks)), show_progress=False)
-    return [(int(d), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
-
-
-def fuse(rankings: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
+def fuse(rankings: list[Ranking]) -> Ranking:
     """Reciprocal rank fusion of several rankings of chunk ids."""
     fused: dict[int, float] = {}
     for ranking in rankings:
@@ -60,7 +29,7 @@ def fuse(rankings: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
     return sorted(fused.items(), key=lambda item: item[1], reverse=True)
 
 
-def retrieve(index: CorpusIndex, query: str, k: int, mode: str = "bm25") -> list[Hit]:
+def retrieve(store: SearchableStore, query: str, k: int, mode: str = "bm25") -> list[Hit]:
     """The top-k chunks for `query` under the given retrieval mode.
 
     BM25 results are topped up with dense ones when too few passages share a term with
@@ -68,14 +37,14 @@ def retrieve(index: CorpusIndex, query: str, k: int, mode: str = "bm25") -> list
     """
     if mode not in MODES:
         raise ValueError(f"unknown retrieval mode {mode!r}; choose one of {MODES}")
-    depth = max(50, 4 * k)
+    depth = max(50, 4 * k)  # fusion and top-ups need more than k candidates from each search
     if mode == "dense":
-        ranking = dense_ranking(index, query, depth)
+        ranking = store.search_dense(query, depth)
     elif mode == "bm25":
-        ranking = bm25_ranking(index, query, depth)
+        ranking = store.search_bm25(query, depth)
         if len(ranking) < k:  # no shared terms: still offer the semantically closest passages
             seen = {i for i, _ in ranking}
-            ranking += [(i, 0.0) for i, _ in dense_ranking(index, query, depth) if i not in seen]
+            ranking += [(i, 0.0) for i, _ in store.search_dense(query, depth) if i not in seen]
     else:
-        ranking = fuse([dense_ranking(index, query, depth), bm25_ranking(index, query, depth)])
-    return [Hit(index.chunks[i], float(np.float32(score)), i) for i, score in ranking[:k]]
+        ranking = fuse([store.search_dense(query, depth), store.search_bm25(query, depth)])
+    return [Hit(store.chunks[i], float(np.float32(score)), i) for i, score in ranking[:k]]

@@ -25,9 +25,10 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from tqdm import tqdm
@@ -43,7 +44,31 @@ from qa.types import Chunk
 # qa.ingest), so chunks of version-1 indexes may be unbounded: those are rebuilt.
 FORMAT_VERSION = 2
 Progress = Callable[[int, int, str], None]
+Ranking = list[tuple[int, float]]  # (chunk id, score), best first
 PendingFile = tuple[str, Path, str, os.stat_result, str]  # key, path, label, stat, sha256
+
+
+def bm25_tokenize(texts: list[str], stemmer) -> list[list[str]]:
+    """The one BM25 tokenizer, for chunks and queries alike (they must agree): English
+    stopwords out, Snowball-stemmed."""
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False, return_ids=False)
+
+
+class SearchableStore(Protocol):
+    """What retrieval needs of a store: its chunks by id and its two searches.
+
+    `CorpusIndex` (FAISS + bm25s on local disk) is one backend; another (e.g. Milvus)
+    plugs in by offering the same methods over the same chunk ids.
+    """
+
+    @property
+    def chunks(self) -> Sequence[Chunk]: ...
+
+    def search_bm25(self, query: str, k: int) -> Ranking: ...
+
+    def search_dense(self, query: str, k: int) -> Ranking: ...
 
 
 class IndexUnreadable(RuntimeError):
@@ -122,6 +147,7 @@ class CorpusIndex:
         self.files: dict[str, FileEntry] = {}
         self._faiss = None
         self._bm25 = None
+        self._stemmer_obj = None
         self._gen_dir: Path | None = None  # generation the search structures may be read from
 
     # ---------------------------------------------------------------- identity
@@ -346,9 +372,9 @@ class CorpusIndex:
         np.save(tmp / "vectors.npy", self.vectors)
         import faiss
 
-        faiss.write_index(self.faiss_index, str(tmp / "faiss.index"))
+        faiss.write_index(self._faiss_index, str(tmp / "faiss.index"))
         if self.chunks:
-            self.bm25.save(str(tmp / "bm25"))
+            self._bm25_index.save(str(tmp / "bm25"))
         self._write_manifest(tmp)
         os.replace(tmp, self.index_dir / name)
         pointer_tmp = self.index_dir / f".CURRENT.tmp-{os.getpid()}"
@@ -372,9 +398,37 @@ class CorpusIndex:
         tmp.write_text(json.dumps(manifest, indent=1))
         os.replace(tmp, gen / "manifest.json")
 
-    # ---------------------------------------------------------------- search structures
+    # ---------------------------------------------------------------- search
+    def search_bm25(self, query: str, k: int) -> Ranking:
+        """Up to `k` chunk ids sharing a term with `query`, best BM25 score first.
+
+        Queries go through the same tokenizer the chunks were indexed with (`bm25_tokenize`).
+        """
+        if not self.chunks:
+            return []
+        tokens = bm25_tokenize([query], self._stemmer())
+        if not tokens or not tokens[0]:
+            return []
+        docs, scores = self._bm25_index.retrieve(tokens, k=min(k, len(self.chunks)), show_progress=False)
+        return [(int(d), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+    def search_dense(self, query: str, k: int) -> Ranking:
+        """The `k` chunk ids whose vectors are closest to `query`'s (cosine), best first."""
+        if not self.chunks:
+            return []
+        vector = embed([query], self.settings.embedder_path)
+        scores, ids = self._faiss_index.search(vector, min(k, len(self.chunks)))
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def _stemmer(self):
+        if self._stemmer_obj is None:
+            import Stemmer
+
+            self._stemmer_obj = Stemmer.Stemmer("english")
+        return self._stemmer_obj
+
     @property
-    def faiss_index(self):
+    def _faiss_index(self):
         """Exact inner-product search: at news-corpus sizes (1e4-1e5 chunks) flat is fast and lossless."""
         if self._faiss is None:
             import faiss
@@ -391,7 +445,7 @@ class CorpusIndex:
         return self._faiss
 
     @property
-    def bm25(self):
+    def _bm25_index(self):
         if self._bm25 is None:
             import bm25s
 
@@ -399,10 +453,9 @@ class CorpusIndex:
             if gen is not None and (gen / "bm25").is_dir():
                 self._bm25 = bm25s.BM25.load(str(gen / "bm25"))
             else:
-                from qa.retrieve import bm25_tokenize
-
                 self._bm25 = bm25s.BM25()
-                self._bm25.index(bm25_tokenize([c.search_text for c in self.chunks]), show_progress=False)
+                tokens = bm25_tokenize([c.search_text for c in self.chunks], self._stemmer())
+                self._bm25.index(tokens, show_progress=False)
         return self._bm25
 
     # ---------------------------------------------------------------- views

@@ -14,7 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from qa.evaluate import summary
-from qa.evaluate.report import label
+from qa.evaluate.summary import label
 from qa.evaluate.scoring import Row
 
 _QUALITY = (

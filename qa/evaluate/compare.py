@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qa.evaluate.report import format_value, label
-from qa.evaluate.summary import lower_is_better
+from qa.evaluate.summary import format_value, label, lower_is_better
 
 # A change smaller than this is shown as "same": noise, not a finding.
 _EPSILON = 1e-9

@@ -15,37 +15,9 @@ from typing import Any
 from qa.evaluate import summary
 from qa.evaluate.runner import EvalRun
 from qa.evaluate.scoring import Row
+from qa.evaluate.summary import format_value, label
 
 REPORT_VERSION = 1
-
-# Display labels, in table order; metrics not listed here follow in their own order.
-LABELS = {
-    "em": "EM",
-    "f1": "F1",
-    "has_ans_em": "EM (answerable)",
-    "has_ans_f1": "F1 (answerable)",
-    "recall_at_1": "retrieval recall@1",
-    "mrr": "retrieval MRR",
-    "citation_accuracy": "citation accuracy",
-    "abstain_precision": "abstention precision",
-    "abstain_recall": "abstention recall",
-    "false_abstention_rate": "false abstention rate",
-    "followup_em": "follow-up EM",
-    "followup_f1": "follow-up F1",
-    "ece": "calibration error (ECE)",
-    "errors": "errors",
-}
-
-
-def label(name: str) -> str:
-    if name in LABELS:
-        return LABELS[name]
-    if name.startswith("recall_at_"):
-        return f"retrieval recall@{name.removeprefix('recall_at_')}"
-    if name.startswith("latency_"):
-        stage, pct = name.removeprefix("latency_").removesuffix("_ms").rsplit("_", 1)
-        return f"latency {stage} {pct} (ms)"
-    return name
 
 
 def build(run: EvalRun, worst: int = 10) -> dict[str, Any]:
@@ -78,16 +50,6 @@ def write_json(report: dict[str, Any], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
-
-
-def format_value(name: str, value: float | None) -> str:
-    if value is None:
-        return "-"
-    if name.startswith("latency_"):
-        return f"{value:.1f}"
-    if name == "errors":
-        return f"{value:.0f}"
-    return f"{value:.3f}"
 
 
 def format_table(metrics: dict[str, dict[str, Any]]) -> str:

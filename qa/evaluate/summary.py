@@ -71,3 +71,45 @@ def worst_misses(rows: Sequence[Row], limit: int = 10) -> list[Row]:
     """Wrong answers, most damaging first: lowest F1, then the most confident."""
     wrong = [r for r in rows if r.em < 1.0]
     return sorted(wrong, key=lambda r: (r.f1, -r.score, r.id))[:limit]
+
+
+# Display labels, in table order; metrics not listed here follow in their own order.
+LABELS = {
+    "em": "EM",
+    "f1": "F1",
+    "has_ans_em": "EM (answerable)",
+    "has_ans_f1": "F1 (answerable)",
+    "recall_at_1": "retrieval recall@1",
+    "mrr": "retrieval MRR",
+    "citation_accuracy": "citation accuracy",
+    "abstain_precision": "abstention precision",
+    "abstain_recall": "abstention recall",
+    "false_abstention_rate": "false abstention rate",
+    "followup_em": "follow-up EM",
+    "followup_f1": "follow-up F1",
+    "ece": "calibration error (ECE)",
+    "errors": "errors",
+}
+
+
+def label(name: str) -> str:
+    """How a metric is named in tables and charts."""
+    if name in LABELS:
+        return LABELS[name]
+    if name.startswith("recall_at_"):
+        return f"retrieval recall@{name.removeprefix('recall_at_')}"
+    if name.startswith("latency_"):
+        stage, pct = name.removeprefix("latency_").removesuffix("_ms").rsplit("_", 1)
+        return f"latency {stage} {pct} (ms)"
+    return name
+
+
+def format_value(name: str, value: float | None) -> str:
+    """A metric value as tables show it: latencies in ms to 0.1, counts whole, rates to 3 places."""
+    if value is None:
+        return "-"
+    if name.startswith("latency_"):
+        return f"{value:.1f}"
+    if name == "errors":
+        return f"{value:.0f}"
+    return f"{value:.3f}"
