@@ -15,6 +15,7 @@ from pathlib import Path
 
 from qa.cite import cite, merge_citations
 from qa.config import MAX_QUESTION_CHARS, Settings, check_threshold, check_top_k
+from qa.errors import NewsQAError
 from qa.followup import resolve, user_turns
 from qa.reader import Reader, Span, load_reader
 from qa.retrieve import retrieve
@@ -30,6 +31,10 @@ SPANS_PER_PASSAGE = 3
 _ANSI_ESCAPE = re.compile(
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]"
 )
+
+
+class QuestionError(NewsQAError, ValueError):
+    """A question no reader should see (not text, empty, too long); the message says which."""
 
 
 def _normalize(text: str) -> str:
@@ -57,12 +62,12 @@ def validate_question(question: object) -> str:
     `Assistant.answer` (the API, the app's chat and its /ask route) calls it again.
     """
     if not isinstance(question, str):
-        raise ValueError("the question must be text")
+        raise QuestionError("the question must be text")
     cleaned = clean_text(question)
     if not cleaned:
-        raise ValueError("the question is empty")
+        raise QuestionError("the question is empty")
     if len(cleaned) > MAX_QUESTION_CHARS:
-        raise ValueError(f"the question is {len(cleaned)} characters long; the limit is {MAX_QUESTION_CHARS}")
+        raise QuestionError(f"the question is {len(cleaned)} characters long; the limit is {MAX_QUESTION_CHARS}")
     return cleaned
 
 

@@ -19,8 +19,13 @@ ASK_MAX_UPDATE_BYTES = 1024 * 1024
 _CHUNKING = ("chunk_tokens", "chunk_overlap")
 
 
-class CliError(Exception):
-    """A problem with the user's input, reported as one readable line and exit code 2."""
+# Every command: 0 done, 2 bad input (one `error:` line, no traceback: any NewsQAError),
+# 130 interrupted; `qa eval` also exits 1 when the run finished but questions raised errors.
+EXIT_BAD_INPUT = 2
+
+
+class CliError(NewsQAError):
+    """A problem with the user's input found by the CLI itself (a missing path)."""
 
 
 def _format_warning(message, category, filename, lineno, line=None) -> str:
@@ -123,7 +128,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_train_reader(args: argparse.Namespace) -> int:
     from qa.train.trainer import TrainConfig, train_reader
 
-    config = TrainConfig.from_file(Path(args.config), data_dir=args.data_dir, threads=args.threads)
+    try:
+        config = TrainConfig.from_file(Path(args.config), data_dir=args.data_dir, threads=args.threads)
+    except (OSError, ValueError, TypeError) as exc:  # missing file, bad JSON, unknown fields
+        raise CliError(f"cannot use training config {args.config}: {exc}") from exc
     if not Path(config.data_dir).exists():
         raise CliError(f"training data not found at {config.data_dir} (see ../shared/README.md)")
     final = train_reader(config, Path(args.run_dir), max_steps=args.max_steps)
@@ -206,20 +214,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CliError, NewsQAError, FileNotFoundError, ValueError) as exc:
+    except NewsQAError as exc:  # bad input or a missing model: one readable line; anything else is a bug
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # a readable line, not a traceback, for known failure types
-        from qa.reader import ReaderError
-        from qa.store import IndexUnreadable
-
-        if isinstance(exc, (ReaderError, IndexUnreadable)):
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        raise
 
 
 if __name__ == "__main__":

@@ -62,6 +62,10 @@ class NotText(NewsQAError, ValueError):
     """File contents that are not text in an encoding we read; the message says why."""
 
 
+class CorpusNotFound(NewsQAError, FileNotFoundError):
+    """A corpus path that does not exist."""
+
+
 # --------------------------------------------------------------------------- files
 
 
@@ -77,7 +81,7 @@ def find_source_files(paths: Iterable[Path]) -> list[Path]:
     found: set[Path] = set()
     for path in map(Path, paths):
         if not path.exists():
-            raise FileNotFoundError(f"corpus path does not exist: {path}")
+            raise CorpusNotFound(f"corpus path does not exist: {path}")
         if path.is_dir():
             found.update(_walk_directory(path))
         elif _is_supported(path):

@@ -32,6 +32,7 @@ import numpy as np
 
 from qa.config import DEFAULT_READER_DIR
 from qa.encoders import ADAPTER_CONFIG, load_qa_model
+from qa.errors import NewsQAError
 
 PRECISIONS = ("fp32", "bf16", "int8")
 PRECISION_ENV = "QA_READER_PRECISION"
@@ -56,7 +57,7 @@ class Span:
     no_answer: float  # P([CLS] start) * P([CLS] end) in the same window
 
 
-class ReaderError(RuntimeError):
+class ReaderError(NewsQAError):
     """The reader model could not be loaded (bad path, not a QA model)."""
 
 

@@ -24,13 +24,14 @@ import warnings
 from pathlib import Path
 
 from qa.encoders import CACHE_ENV, cache_dir, load_qa_model
+from qa.errors import NewsQAError
 
 RECIPE = "onnx-int8-per-channel-v1"  # bump when the export or quantization settings change
 # a LoRA reader's base is pinned by its name and the base package's sha256 check
 MODEL_FILES = ("config.json", "model.safetensors", "pytorch_model.bin", "adapter_config.json", "adapter_model.safetensors")
 
 
-class Int8Unavailable(RuntimeError):
+class Int8Unavailable(NewsQAError):
     """ONNX Runtime (or onnx) is missing, or the model could not be exported."""
 
 

@@ -37,7 +37,7 @@ from qa.chunk import chunk_articles, embedder_token_counter
 from qa.config import Settings
 from qa.embed import embed, embedder_name
 from qa.errors import NewsQAError
-from qa.ingest import MAX_FILE_BYTES, find_source_files, format_size, read_articles
+from qa.ingest import MAX_FILE_BYTES, CorpusNotFound, find_source_files, format_size, read_articles
 from qa.types import Chunk
 
 # 2: over-long sentences are cut to the chunk budget and titles are capped (qa.chunk,
@@ -71,7 +71,7 @@ class SearchableStore(Protocol):
     def search_dense(self, query: str, k: int) -> Ranking: ...
 
 
-class IndexUnreadable(RuntimeError):
+class IndexUnreadable(NewsQAError):
     """The index on disk is unreadable or inconsistent; rebuild it with `qa index`."""
 
 
@@ -232,7 +232,7 @@ class CorpusIndex:
         found: dict[str, tuple[Path, str]] = {}
         for root in self.roots:
             if not root.exists():
-                raise FileNotFoundError(f"corpus path not found: {root}")
+                raise CorpusNotFound(f"corpus path not found: {root}")
             for path in find_source_files([root]):
                 path = path.resolve()
                 found[str(path)] = (path, _source_label(path, root))

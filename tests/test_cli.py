@@ -58,3 +58,14 @@ def test_ask_uses_the_corpus_the_index_was_built_from(tmp_path, capsys, seed_cor
     assert main(["ask", "Which city did Russia claim to have seized?", "--json", "--index", str(index_dir)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert "Kherson" in data["text"]
+
+
+def test_bad_input_exits_2_in_every_command(tmp_path, capsys):
+    """One error story: any NewsQAError is one `error:` line and exit 2, whichever command."""
+    assert main(["eval", str(tmp_path / "missing.jsonl")]) == 2
+    assert main(["train-reader", "--config", str(tmp_path / "none.json"), "--run-dir", str(tmp_path / "run")]) == 2
+    assert main(["export-reader", str(tmp_path / "no-model"), "--out", str(tmp_path / "out")]) == 2
+    assert main(["ask", "Who?", "--threshold", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "missing.jsonl" in err and "none.json" in err and "no-model" in err and "threshold" in err
+    assert "Traceback" not in err

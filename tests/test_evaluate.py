@@ -398,15 +398,15 @@ def test_cli_eval_prints_table_and_writes_report(tmp_path: Path, monkeypatch, ca
 
 
 def test_cli_errors_are_exit_codes_not_tracebacks(tmp_path: Path, capsys) -> None:
-    assert command.run(_parse(["eval", str(tmp_path / "missing.jsonl")])) == 1
-    assert command.run(_parse(["eval", str(SEED_SET), "--articles", "1-2"])) == 1
-    assert command.run(_parse(["eval"])) == 1
+    assert command.run(_parse(["eval", str(tmp_path / "missing.jsonl")])) == 2
+    assert command.run(_parse(["eval", str(SEED_SET), "--articles", "1-2"])) == 2
+    assert command.run(_parse(["eval"])) == 2
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_cli_exit_code_2_when_questions_fail(monkeypatch, capsys) -> None:
+def test_cli_exit_code_1_when_questions_fail(monkeypatch, capsys) -> None:
     monkeypatch.setattr(runner, "evaluate", lambda qset, options: _fake_run())
-    assert command.run(_parse(["eval", str(SEED_SET), "--no-progress"])) == 2
+    assert command.run(_parse(["eval", str(SEED_SET), "--no-progress"])) == 1
     assert "1 question(s) raised errors" in capsys.readouterr().err
 
 

@@ -2,7 +2,8 @@
 
 `qa/cli.py` owns the top-level parser and calls `register(subparsers)`; everything the
 evaluator accepts is declared here so the CLI and this package cannot drift apart.
-Exit codes: 0 success, 1 bad input, 2 the run finished but some questions raised errors.
+Exit codes: 0 success, 2 bad input (as every `qa` command), 1 the run finished but some
+questions raised errors.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ import json
 import sys
 from pathlib import Path
 
-from qa.evaluate.datasets import DatasetError, load_questions, parse_articles
+from qa.errors import NewsQAError
+from qa.evaluate.datasets import load_questions, parse_articles
+
+EXIT_BAD_INPUT = 2  # as every `qa` command (qa.cli)
+EXIT_RUN_ERRORS = 1  # the run finished, but some questions raised errors
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,16 +59,16 @@ def run(args: argparse.Namespace) -> int:
         return _run_compare(args)
     if args.dataset is None:
         print("qa eval: a DATASET (or --compare A.json B.json) is required", file=sys.stderr)
-        return 1
+        return EXIT_BAD_INPUT
     from qa.evaluate import report
     from qa.evaluate.runner import EvalOptions, evaluate
 
     try:
         articles = parse_articles(args.articles) if args.articles else None
         qset = load_questions(args.dataset, articles=articles, limit=args.limit)
-    except (DatasetError, ValueError, OSError) as err:
+    except (NewsQAError, ValueError, OSError) as err:
         print(f"qa eval: {err}", file=sys.stderr)
-        return 1
+        return EXIT_BAD_INPUT
     options = EvalOptions(
         mode=args.mode or ("reader" if qset.kind == "squad" else "system"),
         corpus=args.corpus,
@@ -76,9 +81,9 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         result = evaluate(qset, options)
-    except (DatasetError, FileNotFoundError) as err:
+    except NewsQAError as err:
         print(f"qa eval: {err}", file=sys.stderr)
-        return 1
+        return EXIT_BAD_INPUT
     full = report.build(result, worst=args.worst)
     if args.report:
         written = report.write_report_dir(full, result.rows, args.report, worst=args.worst)
@@ -95,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     if errors:
         first = next(r for r in result.rows if r.error)
         print(f"qa eval: {errors} question(s) raised errors, e.g. {first.id}: {first.error}", file=sys.stderr)
-        return 2
+        return EXIT_RUN_ERRORS
     return 0
 
 
@@ -107,7 +112,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         a, b = (report.load(p) for p in args.compare)
     except (OSError, ValueError) as err:
         print(f"qa eval --compare: {err}", file=sys.stderr)
-        return 1
+        return EXIT_BAD_INPUT
     result = compare(a, b)
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from qa.errors import NewsQAError
 from qa.squad import load_squad
 
 SQUAD_CORPUS_FILE = "squad.jsonl"  # name of the temporary corpus file in --mode system
@@ -77,7 +78,7 @@ class QuestionSet:
     paragraphs: list[Paragraph] = field(default_factory=list)
 
 
-class DatasetError(ValueError):
+class DatasetError(NewsQAError, ValueError):
     """A question file that cannot be used as written."""
 
 

@@ -14,9 +14,14 @@ import random
 from dataclasses import replace
 from pathlib import Path
 
+from qa.errors import NewsQAError
 from qa.squad import QAExample, article_titles, load_squad
 from qa.train.antonym_swap import antonym_swap_negatives
 from qa.train.entity_swap import entity_swap_negatives, spacy_tagger
+
+class TrainingDataError(NewsQAError, ValueError):
+    """A training config asks for data that is not there (an unknown source, spaCy)."""
+
 
 SQUAD_TRAIN_ARTICLES = range(0, 32)
 SQUAD_HELDOUT_ARTICLES = range(32, 48)
@@ -56,7 +61,7 @@ def load_sources(data_dir: Path, sources: list[str], synthetic_path: Path | str 
     }
     unknown = [s for s in sources if s not in loaders]
     if unknown:
-        raise ValueError(f"unknown training sources {unknown}; known: {sorted(loaders)}")
+        raise TrainingDataError(f"unknown training sources {unknown}; known: {sorted(loaders)}")
     examples: list[QAExample] = []
     for name in sources:
         examples.extend(replace(e, id=f"{name}/{e.id}") for e in loaders[name]())
@@ -74,7 +79,7 @@ def _require_spacy():
 
     nlp = load_spacy()
     if nlp is None:
-        raise RuntimeError("swap_fraction > 0 needs spaCy and its English pipeline: pip install -e '.[synthetic]'")
+        raise TrainingDataError("swap_fraction > 0 needs spaCy and its English pipeline: pip install -e '.[synthetic]'")
     return nlp
 
 

@@ -15,16 +15,19 @@ def _load(model_dir: Path):
     """A Hugging Face model directory, or a training run directory (its latest checkpoint)."""
     import json
 
+    checkpoint = model_dir / "checkpoint.pt"
+    if not checkpoint.exists() and not (model_dir / "config.json").exists():
+        from qa.reader import ReaderError
+
+        raise ReaderError(f"{model_dir} is neither a model directory nor a training run")
+
     import torch
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
     from qa.config import default_embedder_dir
 
-    checkpoint = model_dir / "checkpoint.pt"
-    if (model_dir / "config.json").exists() and not checkpoint.exists():
-        return AutoModelForQuestionAnswering.from_pretrained(str(model_dir)), AutoTokenizer.from_pretrained(str(model_dir))
     if not checkpoint.exists():
-        raise FileNotFoundError(f"{model_dir} is neither a model directory nor a training run")
+        return AutoModelForQuestionAnswering.from_pretrained(str(model_dir)), AutoTokenizer.from_pretrained(str(model_dir))
     init = json.loads((model_dir / "config.json").read_text()).get("init") or str(default_embedder_dir())
     model = AutoModelForQuestionAnswering.from_pretrained(init)
     model.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=False)["model"])

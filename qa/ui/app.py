@@ -25,6 +25,7 @@ from typing import Any  # noqa: E402
 import gradio as gr  # noqa: E402
 
 from qa.config import MAX_QUESTION_CHARS  # noqa: E402
+from qa.errors import NewsQAError  # noqa: E402
 from qa.types import Answer  # noqa: E402
 from qa.ui import render  # noqa: E402
 from qa.ui.service import AssistantNotReady, AssistantService  # noqa: E402
@@ -130,7 +131,7 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
             answer, context, used_threshold = _answer(service, question, earlier, int(top_k), float(threshold))
         except AssistantNotReady as err:
             return [*chat, {"role": "assistant", "content": f"{err}"}], gr.skip()
-        except ValueError as err:  # the question itself was refused (empty, too long)
+        except NewsQAError as err:  # the question or a setting was refused (empty, too long, top-k 0)
             return [*chat, {"role": "assistant", "content": f"⚠ {render.escape_markdown(str(err))}"}], gr.skip()
         except Exception as err:  # noqa: BLE001 - the chat must keep working
             log.exception("answering %r failed", question)
@@ -192,7 +193,7 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
             raise gr.Error("Ask a question.")
         try:
             answer, _, _ = _answer(service, question, list(history or []), top_k, threshold)
-        except (ValueError, AssistantNotReady) as err:
+        except NewsQAError as err:  # refused input, or still loading
             raise gr.Error(str(err)) from err
         return answer.to_dict()
 

@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa.config import Settings, SettingsError
+from qa.errors import NewsQAError
 
 Progress = Callable[[int, int, str], None]  # (done, total, message), as `qa.store` reports it
 Factory = Callable[[Settings, Progress], Any]  # -> Assistant
 
 
-class AssistantNotReady(RuntimeError):
+class AssistantNotReady(NewsQAError):
     """The assistant is still loading, or failed to load; the message says which."""
 
 

@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qa.errors import NewsQAError
 from qa.ingest import NotText, format_size, read_articles
 from qa.ingest import decode_text as decode_file_text
 
@@ -44,7 +45,7 @@ _UNSAFE_CHARS = re.compile(r"[^\w.-]+")  # \w: letters and digits of any script,
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 
-class UploadError(ValueError):
+class UploadError(NewsQAError, ValueError):
     """An upload that was refused; the message is shown to the user as is."""
 
 

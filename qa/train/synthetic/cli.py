@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     squad, stats = generate(articles, nlp, args.seed, args.per_context, args.negative_ratio, progress=True, total=len(articles))
     bad = check_offsets(squad)
     if bad:
-        raise SystemExit(f"{bad} answers do not match their offsets")
+        print(f"error: {bad} answers do not match their offsets; nothing written", file=sys.stderr)
+        return 1
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(squad, ensure_ascii=False), encoding="utf-8")
     print(stats.report())

@@ -115,7 +115,6 @@ def questions_for_context(context: str, doc, rng: random.Random, per_context: in
         option = options.pop(pick)
         if option.answer.lower() in used_answers:
             continue
-        assert context[option.start : option.start + len(option.answer)] == option.answer
         chosen.append(option)
         used_answers.add(option.answer.lower())
         used_sentences[option.sentence] += 1
