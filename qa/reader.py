@@ -16,33 +16,26 @@ overlapping spans ("141 to 5" / "141 to 5, with 34 abstentions") share the mass.
 loaded; "bf16" casts the encoder to bfloat16 (fast where the CPU has AVX512-BF16/AMX,
 emulated and slow elsewhere) and keeps the answer head in float32; "int8" runs a per-channel
 int8 copy of the model in ONNX Runtime (`qa.reader_int8`: built on first use, then cached);
-"auto" (the default) picks bf16 where the CPU runs it natively, else fp32. Left unset, it is
-read from the environment variable QA_READER_PRECISION, else "auto". `scripts/bench_reader.py`
-measures each against fp32 (F1) and against a naive per-passage pipeline (latency).
+"auto" (the default) picks bf16 where the CPU runs it natively, else fp32. The assistant
+passes `Settings.reader_precision` (whose default $QA_READER_PRECISION may override).
+`scripts/bench_reader.py` measures each against fp32 (F1) and against a naive per-passage
+pipeline (latency).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from qa.config import DEFAULT_READER_DIR
+from qa.config import DEFAULT_READER_DIR, Precision, Settings, models_offline, parse_choice
 from qa.encoders import ADAPTER_CONFIG, load_qa_model
 from qa.errors import NewsQAError
 
-PRECISIONS = ("fp32", "bf16", "int8")
-PRECISION_ENV = "QA_READER_PRECISION"
+PRECISIONS = tuple(p.value for p in Precision if p is not Precision.AUTO)  # what "auto" resolves among
 MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")  # what the encoders take, when the tokenizer gives it
-# bf16 where the CPU runs it natively: reader v5 on held-out SQuAD, 3,335 questions, F1 75.1
-# (fp32 75.2); on an AMX CPU 2.62x faster than the naive pipeline against 1.28x for fp32; on
-# AVX512 without bf16, emulated bf16 was 0.53x and fp32 1.31x, so fp32 (scripts/bench_reader.py).
-# int8 (F1 74.5, 2.02x / 2.08x there) is opt-in: the seed gate scored it EM 0.62 against
-# fp32's 0.70, under its floor (news dev set: 0.575 vs 0.558); see the model card
-DEFAULT_PRECISION = "auto"
 
 
 @dataclass(frozen=True)
@@ -82,16 +75,16 @@ class Reader:
         stride: int = 128,
         max_answer_tokens: int = 30,
         batch_size: int = 16,
-        precision: str | None = None,
+        precision: Precision | str = Precision.AUTO,
     ) -> None:
+        models_offline()
         import torch
         from transformers import AutoTokenizer
 
-        precision = (precision or os.environ.get(PRECISION_ENV) or DEFAULT_PRECISION).strip().lower()
-        if precision == "auto":
-            precision = "bf16" if bf16_native() else "fp32"
-        if precision not in PRECISIONS:
-            raise ValueError(f"unknown reader precision {precision!r} (expected auto or one of {', '.join(PRECISIONS)})")
+        chosen = parse_choice(Precision, "reader precision", precision)
+        if chosen is Precision.AUTO:
+            chosen = Precision.BF16 if bf16_native() else Precision.FP32
+        precision = chosen.value
         self.precision = precision
         self.path = check_reader_dir(path)
         try:
@@ -120,6 +113,17 @@ class Reader:
         self.stride = stride
         self.max_answer_tokens = max_answer_tokens
         self.batch_size = batch_size
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Reader:
+        """The reader `settings` describe: model, precision, window, stride and answer length."""
+        return cls(
+            settings.reader_path,
+            max_length=settings.reader_max_length,
+            stride=settings.reader_stride,
+            max_answer_tokens=settings.max_answer_tokens,
+            precision=settings.reader_precision,
+        )
 
     def read(
         self,
@@ -301,6 +305,6 @@ def _masked_softmax(logits: np.ndarray, allowed: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=4)
-def load_reader(path: str | None = None, precision: str | None = None) -> Reader:
+def load_reader(path: str | None = None, precision: str = "auto") -> Reader:
     """One reader per model path (and precision) per process: loading costs seconds, answering milliseconds."""
     return Reader(path, precision=precision)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from qa.config import Retrieval, parse_choice
 from qa.store import Ranking, SearchableStore
 from qa.types import Hit
 
 RRF_K = 60
-MODES = ("hybrid", "dense", "bm25")
 
 
 def fuse(rankings: list[Ranking]) -> Ranking:
@@ -29,18 +29,17 @@ def fuse(rankings: list[Ranking]) -> Ranking:
     return sorted(fused.items(), key=lambda item: item[1], reverse=True)
 
 
-def retrieve(store: SearchableStore, query: str, k: int, mode: str = "bm25") -> list[Hit]:
+def retrieve(store: SearchableStore, query: str, k: int, mode: Retrieval | str = Retrieval.BM25) -> list[Hit]:
     """The top-k chunks for `query` under the given retrieval mode.
 
     BM25 results are topped up with dense ones when too few passages share a term with
     the query, so an abstaining answer can still show the closest passages.
     """
-    if mode not in MODES:
-        raise ValueError(f"unknown retrieval mode {mode!r}; choose one of {MODES}")
+    mode = parse_choice(Retrieval, "retrieval", mode)
     depth = max(50, 4 * k)  # fusion and top-ups need more than k candidates from each search
-    if mode == "dense":
+    if mode is Retrieval.DENSE:
         ranking = store.search_dense(query, depth)
-    elif mode == "bm25":
+    elif mode is Retrieval.BM25:
         ranking = store.search_bm25(query, depth)
         if len(ranking) < k:  # no shared terms: still offer the semantically closest passages
             seen = {i for i, _ in ranking}

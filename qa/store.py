@@ -388,7 +388,8 @@ class CorpusIndex:
     def _write_manifest(self, gen: Path) -> None:
         """(Re)write `gen`'s manifest atomically; the rows it describes are already in place."""
         manifest = {
-            "params": self._params(),
+            "params": self._params(),  # what decides whether the index can be reused
+            "settings": self.settings.to_dict(),  # everything it was built under (Settings.from_dict)
             "roots": [str(r) for r in self.roots],
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "chunks": len(self.chunks),

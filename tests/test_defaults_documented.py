@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from qa.config import DEFAULT_READER_DIR, Settings
+from qa.config import DEFAULT_READER_DIR, Precision, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,3 +26,16 @@ def test_readme_documents_the_config_threshold():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     documented = re.findall(r"`--threshold` \(([0-9.]+)\)", readme)
     assert documented == [f"{Settings().threshold:.2f}"]
+
+
+def test_readme_documents_every_setting_with_its_default():
+    """Every knob that changes answers is a Settings field, and the README's table names it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(\w+)` \| (.+?) \|", readme, flags=re.M))
+    defaults = Settings()
+    assert set(rows) == set(Settings.__dataclass_fields__)
+    for name in ("chunk_tokens", "chunk_overlap", "top_k", "retrieval", "reader_max_length",
+                 "reader_stride", "max_answer_tokens", "index_dir", "corpus_dir"):
+        assert rows[name] == f"`{getattr(defaults, name)}`", name
+    assert rows["threshold"] == f"`{defaults.threshold:.2f}`"
+    assert rows["reader_precision"] == f"`{Precision.AUTO}`"  # unless $QA_READER_PRECISION says otherwise

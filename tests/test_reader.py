@@ -152,12 +152,25 @@ def test_no_passages_no_spans(random_dir):
     assert Reader(random_dir).read("Anything?", []) == []
 
 
-def test_precision_defaults_to_auto_or_the_environment(random_dir, monkeypatch):
-    monkeypatch.delenv("QA_READER_PRECISION", raising=False)
-    assert Reader(random_dir).precision == NATIVE
+def test_precision_comes_from_settings_whose_default_the_environment_may_set(random_dir, monkeypatch):
+    from qa.config import Settings
+
     monkeypatch.setenv("QA_READER_PRECISION", "int8")
-    assert Reader(random_dir).precision == "int8"
-    assert Reader(random_dir, precision="fp32").precision == "fp32"  # an explicit choice wins
+    assert Reader(random_dir).precision == NATIVE  # the reader itself reads no environment
+    assert Reader.from_settings(Settings(reader_path=random_dir)).precision == "int8"
+    assert Reader.from_settings(Settings(reader_path=random_dir, reader_precision="fp32")).precision == "fp32"
+
+
+def test_from_settings_reads_window_stride_and_answer_length(trained_dir):
+    from qa.config import Settings
+
+    settings = Settings(reader_path=trained_dir, reader_max_length=96, reader_stride=32, max_answer_tokens=1)
+    reader = Reader.from_settings(settings)
+    assert (reader.max_length, reader.stride, reader.max_answer_tokens) == (96, 32, 1)
+    question, passage, _ = EXAMPLES[0]
+    spans = reader.read(question, [passage + " The delegates met in Geneva in late March."], top_n=10)
+    # one token, widened to its whole word at most: never two words
+    assert len(spans) == 10 and all(len(s.text.split()) == 1 for s in spans)
 
 
 @pytest.mark.parametrize("precision", PRECISIONS)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.retrieve import MODES, fuse, retrieve
+from qa.config import Retrieval, SettingsError
+from qa.retrieve import fuse, retrieve
 
 
 def test_fuse_is_reciprocal_rank_fusion():
@@ -15,7 +16,7 @@ def test_fuse_is_reciprocal_rank_fusion():
     assert max(fused, key=fused.get) == 2  # found by both rankings
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", list(Retrieval))
 def test_each_mode_ranks_the_vote_passage_first(seed_index, mode):
     hits = retrieve(seed_index, "How many countries voted against the resolution in the General Assembly?", 3, mode)
     assert hits, mode
@@ -31,7 +32,7 @@ def test_headline_and_date_are_searchable(seed_index):
 
 def test_k_limits_results_and_bad_mode_is_rejected(seed_index):
     assert len(retrieve(seed_index, "Russia Ukraine", 2)) == 2
-    with pytest.raises(ValueError):
+    with pytest.raises(SettingsError, match="retrieval must be one of bm25, hybrid, dense"):
         retrieve(seed_index, "Russia", 2, "psychic")
 
 

@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from qa.config import Precision, Retrieval
 from qa.errors import NewsQAError
 from qa.evaluate.datasets import load_questions, parse_articles
 
@@ -37,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--reader", type=Path, default=None, help="reader model directory (default: the project's reader)")
     p.add_argument("--top-k", type=int, default=None, help="passages retrieved per question")
     p.add_argument("--threshold", type=float, default=None, help="abstain below this answer score (0-1)")
-    p.add_argument("--retrieval", choices=("hybrid", "dense", "bm25"), default=None, help="retrieval method")
+    p.add_argument("--retrieval", choices=Retrieval.values(), default=None, help="retrieval method")
+    p.add_argument("--precision", choices=Precision.values(), default=None, help="reader arithmetic (default: settings)")
     p.add_argument(
         "--mode", choices=("system", "reader"), default=None,
         help="system: retrieve from the corpus and answer, as a user would; reader: give the reader "
@@ -77,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         top_k=args.top_k,
         threshold=args.threshold,
         retrieval=args.retrieval,
+        precision=args.precision,
         progress=not args.no_progress,
     )
     try:

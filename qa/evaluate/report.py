@@ -114,7 +114,10 @@ def markdown(report: dict[str, Any], rows: Sequence[Row], charts: Sequence[str] 
     out = [f"# qa eval: {meta.get('dataset')} ({meta.get('mode')} mode)", ""]
     settings = ", ".join(
         f"{key} `{meta[key]}`"
-        for key in ("questions", "format", "corpus", "reader", "retrieval", "top_k", "threshold", "commit", "finished_at")
+        for key in (
+            "questions", "format", "corpus", "reader", "precision", "retrieval", "top_k", "threshold", "commit",
+            "finished_at",
+        )
         if meta.get(key) is not None
     )
     out += [settings, "", "| metric | value | n |", "|---|---:|---:|"]

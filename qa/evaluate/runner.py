@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
+from qa.config import Settings
 from qa.evaluate.datasets import EvalQuestion, QuestionSet, attach_contexts, write_squad_corpus
 from qa.evaluate.scoring import Row, error_row, score_answer, score_span
 
@@ -43,6 +44,7 @@ class EvalOptions:
     top_k: int | None = None
     threshold: float | None = None
     retrieval: str | None = None
+    precision: str | None = None
     progress: bool = True
     reader_object: Any = None  # an already-loaded reader (tests, notebooks); None: load options.reader
 
@@ -118,14 +120,13 @@ def run_reader(
 # ------------------------------------------------------------------ whole runs
 
 
-def _settings(options: EvalOptions) -> Any:
-    from qa.config import Settings
-
+def _settings(options: EvalOptions) -> Settings:
     return Settings().with_overrides(
         reader_path=options.reader,
         top_k=options.top_k,
         threshold=options.threshold,
         retrieval=options.retrieval,
+        reader_precision=options.precision,
     )
 
 
@@ -134,9 +135,11 @@ def evaluate(qset: QuestionSet, options: EvalOptions) -> EvalRun:
     settings = _settings(options)
     started = time.perf_counter()
     if options.mode == "reader":
-        rows, k, threshold = _evaluate_reader(qset, options, settings)
+        rows, reader, threshold = _evaluate_reader(qset, options, settings)
+        k = None
     elif options.mode == "system":
-        rows, k, threshold = _evaluate_system(qset, options, settings), settings.top_k, settings.threshold
+        rows, reader = _evaluate_system(qset, options, settings)
+        k, threshold = settings.top_k, settings.threshold
     else:
         raise ValueError(f"unknown mode {options.mode!r} (expected 'system' or 'reader')")
     meta = {
@@ -146,9 +149,12 @@ def evaluate(qset: QuestionSet, options: EvalOptions) -> EvalRun:
         "questions": len(rows),
         "corpus": [str(p) for p in options.corpus] if options.corpus and qset.kind == "jsonl" else None,
         "reader": str(settings.reader_path),
-        "retrieval": settings.retrieval if options.mode == "system" else None,
+        # what ran: "auto" resolves per CPU, and bf16 and fp32 differ by an answer or two
+        "precision": getattr(reader, "precision", str(settings.reader_precision)),
+        "retrieval": str(settings.retrieval) if options.mode == "system" else None,
         "top_k": k,
         "threshold": threshold,
+        "settings": settings.to_dict(),  # everything that made these answers (Settings.from_dict reads it)
         "commit": _git_commit(),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "wall_seconds": round(time.perf_counter() - started, 2),
@@ -156,7 +162,9 @@ def evaluate(qset: QuestionSet, options: EvalOptions) -> EvalRun:
     return EvalRun(rows=rows, meta=meta, k=k)
 
 
-def _evaluate_reader(qset: QuestionSet, options: EvalOptions, settings: Any) -> tuple[list[Row], None, float | None]:
+def _evaluate_reader(
+    qset: QuestionSet, options: EvalOptions, settings: Settings
+) -> tuple[list[Row], ReadsPassages, float | None]:
     from qa.reader import Reader
 
     questions = qset.questions
@@ -167,11 +175,11 @@ def _evaluate_reader(qset: QuestionSet, options: EvalOptions, settings: Any) -> 
     threshold = options.threshold
     if threshold is None and any(not q.answerable for q in questions):
         threshold = settings.threshold
-    reader = options.reader_object or Reader(path=settings.reader_path)
-    return run_reader(questions, reader, threshold, options.progress), None, threshold
+    reader = options.reader_object or Reader.from_settings(settings)
+    return run_reader(questions, reader, threshold, options.progress), reader, threshold
 
 
-def _evaluate_system(qset: QuestionSet, options: EvalOptions, settings: Any) -> list[Row]:
+def _evaluate_system(qset: QuestionSet, options: EvalOptions, settings: Settings) -> tuple[list[Row], Any]:
     """Index the corpus (a temp index unless --index-dir, so a measurement never reuses
     or overwrites the user's index) and ask every question."""
     from qa.assistant import Assistant
@@ -186,7 +194,8 @@ def _evaluate_system(qset: QuestionSet, options: EvalOptions, settings: Any) -> 
         assistant = Assistant.from_corpus(
             corpus, index_dir=index_dir, settings=settings, reader=options.reader_object, bar=options.progress
         )
-        return run_system(qset.questions, assistant, settings.top_k, settings.threshold, options.progress)
+        rows = run_system(qset.questions, assistant, settings.top_k, settings.threshold, options.progress)
+        return rows, assistant.reader
 
 
 def _git_commit() -> str | None:

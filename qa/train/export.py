@@ -21,10 +21,11 @@ def _load(model_dir: Path):
 
         raise ReaderError(f"{model_dir} is neither a model directory nor a training run")
 
+    from qa.config import default_embedder_dir, models_offline
+
+    models_offline()
     import torch
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
-
-    from qa.config import default_embedder_dir
 
     if not checkpoint.exists():
         return AutoModelForQuestionAnswering.from_pretrained(str(model_dir)), AutoTokenizer.from_pretrained(str(model_dir))
