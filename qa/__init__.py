@@ -5,7 +5,8 @@
     r = bot.answer("What was the UNGA vote?")
     r.text, r.score, r.abstained, r.citations
 
-Heavy modules (torch, transformers, faiss) load on first use, so `import qa` is cheap.
+Model libraries (torch, transformers, sentence-transformers) load when a model does, on
+`Assistant.warm_up()` or the first answer that needs it, so `import qa` is cheap.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from functools import lru_cache
 from pathlib import Path
 
 from qa.cite import cite, merge_citations
@@ -105,12 +104,18 @@ def prefer_body(spans: list[Span], hits: list[Hit]) -> list[Span]:
 
 
 class Assistant:
-    """Answers questions over an indexed corpus with line-level citations."""
+    """Answers questions over an indexed corpus with line-level citations.
+
+    It owns its models: the reader here, the embedder through its index. Nothing is
+    loaded at construction; `warm_up()` loads everything (the app calls it in the
+    background), and otherwise each model loads the first time an answer needs it. Either
+    way every later `answer()` reuses them.
+    """
 
     def __init__(self, index: CorpusIndex, settings: Settings | None = None, reader: Reader | None = None) -> None:
         self.index = index
         self.settings = settings or index.settings
-        self._reader = reader
+        self.reader = reader if reader is not None else Reader.from_settings(self.settings)
 
     @classmethod
     def from_corpus(
@@ -139,12 +144,13 @@ class Assistant:
         )
         return cls(index, settings, reader)
 
-    @property
-    def reader(self) -> Reader:
-        """Loaded on first use: an index can be built or listed without paying for the reader."""
-        if self._reader is None:
-            self._reader = Reader.from_settings(self.settings)
-        return self._reader
+    def warm_up(self) -> None:
+        """Load the reader, the embedder and the search structures now (idempotent), so the
+        first answer is as fast as the rest."""
+        warm_reader = getattr(self.reader, "warm_up", None)  # a stand-in reader may have nothing to load
+        if warm_reader is not None:
+            warm_reader()
+        self.index.warm_up()
 
     def refresh(self, progress: Progress | None = None) -> UpdateReport:
         """Pick up files added, changed or removed in the corpus since the index was written."""
@@ -223,10 +229,18 @@ class Assistant:
         return top_citation.quote[top_citation.start : top_citation.end].replace("\n", " "), top_span.score, citations
 
 
-@lru_cache(maxsize=1)
+_default: Assistant | None = None
+
+
 def default_assistant() -> Assistant:
-    """The assistant over ./seeds with its index in ./index (built on first use)."""
-    return Assistant.from_corpus("seeds", "index")
+    """The assistant `answer()` uses: over ./seeds with its index in ./index, built and
+    warmed up on the first call, then kept for the life of the process."""
+    global _default
+    if _default is None:
+        bot = Assistant.from_corpus("seeds", "index")
+        bot.warm_up()
+        _default = bot
+    return _default
 
 
 def answer(question: str, history: list | None = None, top_k: int | None = None) -> Answer:

@@ -20,11 +20,9 @@ so no passage can make retrieval or reading slow.
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from qa.types import Article, Chunk, Line, Piece
 
@@ -342,28 +340,3 @@ def _build_chunk(article: Article, sentences: list[_Sentence]) -> Chunk:
         pieces=tuple(pieces),
         quotes={article.lines[index].number: article.lines[index].raw for index in spans},
     )
-
-
-# ---------------------------------------------------------------------- tokens
-
-
-@functools.lru_cache(maxsize=4)
-def embedder_token_counter(model_dir: Path | None = None) -> TokenCounter:
-    """Count tokens the way the embedder will see them (WordPiece, no [CLS]/[SEP]).
-
-    Chunk sizes are budgets of the embedder's input window, so they must be measured
-    with its tokenizer. `model_dir` defaults to the bundled all-MiniLM-L6-v2; the
-    tokenizer is loaded once per directory.
-    """
-    from qa.config import default_embedder_dir, models_offline
-
-    models_offline()
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir or default_embedder_dir()))
-
-    def count_tokens(text: str) -> int:
-        # verbose=False: long texts are only being measured, not fed to the model.
-        return len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
-
-    return count_tokens

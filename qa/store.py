@@ -33,9 +33,9 @@ from typing import Protocol
 import numpy as np
 from tqdm import tqdm
 
-from qa.chunk import chunk_articles, embedder_token_counter
+from qa.chunk import chunk_articles
 from qa.config import Settings
-from qa.embed import embed, embedder_name
+from qa.embed import Embedder
 from qa.errors import NewsQAError
 from qa.ingest import MAX_FILE_BYTES, CorpusNotFound, find_source_files, format_size, read_articles
 from qa.types import Chunk
@@ -138,10 +138,14 @@ def _source_label(path: Path, root: Path) -> str:
 class CorpusIndex:
     """Chunks + dense and sparse indexes of a set of corpus paths, kept in sync with disk."""
 
-    def __init__(self, index_dir: Path, roots: list[Path], settings: Settings) -> None:
+    def __init__(
+        self, index_dir: Path, roots: list[Path], settings: Settings, embedder: Embedder | None = None
+    ) -> None:
         self.index_dir = Path(index_dir)
         self.roots = [Path(r).resolve() for r in roots]
         self.settings = settings
+        # owned: loaded on warm_up() or first use, then kept for every later search
+        self.embedder = embedder or Embedder(settings.embedder_path)
         self.chunks: list[Chunk] = []
         self.vectors = np.zeros((0, 0), dtype=np.float32)
         self.files: dict[str, FileEntry] = {}
@@ -154,7 +158,7 @@ class CorpusIndex:
     def _params(self) -> dict:
         return {
             "format": FORMAT_VERSION,
-            "embedder": embedder_name(self.settings.embedder_path),
+            "embedder": self.embedder.name,
             "chunk_tokens": self.settings.chunk_tokens,
             "chunk_overlap": self.settings.chunk_overlap,
         }
@@ -169,13 +173,14 @@ class CorpusIndex:
         progress: Progress | None = None,
         bar: bool = True,
         max_update_bytes: int | None = None,
+        embedder: Embedder | None = None,
     ) -> tuple["CorpusIndex", UpdateReport]:
         """Load the index if it matches `roots`, update it if files changed, build it if absent.
 
         With `max_update_bytes`, raise `IndexOutOfDate` (and write nothing) rather than
         read more than that many bytes of new or changed files.
         """
-        index = cls(index_dir, roots, settings)
+        index = cls(index_dir, roots, settings, embedder)
         report = UpdateReport()
         if not index.load():
             report.rebuilt = bool(index._current_dir())
@@ -277,7 +282,7 @@ class CorpusIndex:
             vectors.append(self._embed(new_chunks, progress, bar))
             chunks.extend(new_chunks)
         self.chunks = chunks
-        self.vectors = np.concatenate(vectors) if vectors else embed([], self.settings.embedder_path)
+        self.vectors = np.concatenate(vectors) if vectors else self.embedder.embed([])
         self.files = files
         self._faiss = self._bm25 = self._gen_dir = None  # stale: rebuilt from the new rows
         self._write()
@@ -327,7 +332,7 @@ class CorpusIndex:
         )
 
     def _chunk_files(self, todo, files, offset, progress, bar) -> list[Chunk]:
-        count_tokens = embedder_token_counter(self.settings.embedder_path)
+        count_tokens = self.embedder.token_counter()
         new_chunks: list[Chunk] = []
         for n, (key, path, label, stat, digest) in enumerate(
             tqdm(todo, desc="reading", unit="file", disable=not bar or len(todo) < 2)
@@ -350,7 +355,7 @@ class CorpusIndex:
         parts = []
         with tqdm(total=len(texts), desc="embedding", unit="passage", disable=not bar) as pbar:
             for i in range(0, len(texts), step):
-                parts.append(embed(texts[i : i + step], self.settings.embedder_path))
+                parts.append(self.embedder.embed(texts[i : i + step]))
                 pbar.update(len(texts[i : i + step]))
                 if progress:
                     progress(min(i + step, len(texts)), len(texts), "embedding passages")
@@ -372,9 +377,9 @@ class CorpusIndex:
         np.save(tmp / "vectors.npy", self.vectors)
         import faiss
 
-        faiss.write_index(self._faiss_index, str(tmp / "faiss.index"))
+        faiss.write_index(self._load_faiss(), str(tmp / "faiss.index"))
         if self.chunks:
-            self._bm25_index.save(str(tmp / "bm25"))
+            self._load_bm25().save(str(tmp / "bm25"))
         self._write_manifest(tmp)
         os.replace(tmp, self.index_dir / name)
         pointer_tmp = self.index_dir / f".CURRENT.tmp-{os.getpid()}"
@@ -410,16 +415,23 @@ class CorpusIndex:
         tokens = bm25_tokenize([query], self._stemmer())
         if not tokens or not tokens[0]:
             return []
-        docs, scores = self._bm25_index.retrieve(tokens, k=min(k, len(self.chunks)), show_progress=False)
+        docs, scores = self._load_bm25().retrieve(tokens, k=min(k, len(self.chunks)), show_progress=False)
         return [(int(d), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
     def search_dense(self, query: str, k: int) -> Ranking:
         """The `k` chunk ids whose vectors are closest to `query`'s (cosine), best first."""
         if not self.chunks:
             return []
-        vector = embed([query], self.settings.embedder_path)
-        scores, ids = self._faiss_index.search(vector, min(k, len(self.chunks)))
+        vector = self.embedder.embed([query])
+        scores, ids = self._load_faiss().search(vector, min(k, len(self.chunks)))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def warm_up(self) -> None:
+        """Load the embedder and both search structures now, so the first search is fast."""
+        self.embedder.warm_up()
+        if self.chunks:
+            self._load_faiss()
+            self._load_bm25()
 
     def _stemmer(self):
         if self._stemmer_obj is None:
@@ -428,8 +440,7 @@ class CorpusIndex:
             self._stemmer_obj = Stemmer.Stemmer("english")
         return self._stemmer_obj
 
-    @property
-    def _faiss_index(self):
+    def _load_faiss(self):
         """Exact inner-product search: at news-corpus sizes (1e4-1e5 chunks) flat is fast and lossless."""
         if self._faiss is None:
             import faiss
@@ -445,8 +456,7 @@ class CorpusIndex:
                 raise IndexUnreadable("FAISS index does not match the chunk list; run `qa index` again")
         return self._faiss
 
-    @property
-    def _bm25_index(self):
+    def _load_bm25(self):
         if self._bm25 is None:
             import bm25s
 

@@ -133,3 +133,48 @@ def test_body_answers_beat_headline_spans_only_when_the_reader_backs_them():
     assert prefer_body([headline_span, backed], hits) == [backed]
     weak = _span(1, later.text, "141 to 5", 0.3)  # the reader rates "no answer" likelier: keep the headline
     assert prefer_body([headline_span, weak], hits) == [headline_span, weak]
+
+
+def test_warm_up_loads_each_model_once_and_every_answer_reuses_them(seed_index, reader_dir, monkeypatch):
+    """Models are owned by the assistant (the embedder through its index), not cached globally."""
+    import qa.embed
+    import qa.reader
+    from qa.store import CorpusIndex
+
+    loads: list[str] = []
+    load_model, load_embedder = qa.reader.load_qa_model, qa.embed.load_sentence_transformer
+    monkeypatch.setattr(qa.reader, "load_qa_model", lambda *a, **k: loads.append("reader") or load_model(*a, **k))
+    monkeypatch.setattr(
+        qa.embed, "load_sentence_transformer", lambda *a, **k: loads.append("embedder") or load_embedder(*a, **k)
+    )
+    settings = seed_index.settings.with_overrides(reader_path=reader_dir, retrieval="hybrid", reader_precision="fp32")
+    index = CorpusIndex(seed_index.index_dir, [seed_index.roots[0]], settings)
+    assert index.load()
+    bot = Assistant(index, settings)
+    assert loads == []  # constructing loads nothing
+    bot.warm_up()
+    assert loads == ["reader", "embedder"]
+    first = bot.answer("What was the UNGA vote?")
+    second = bot.answer("How many abstained?", history=["What was the UNGA vote?"])
+    bot.warm_up()
+    assert "141 to 5" in first.text and "34" in second.text
+    assert loads == ["reader", "embedder"]  # both answers (dense search included) reused them
+
+
+def test_module_level_answer_builds_and_warms_one_default_assistant(seed_assistant, monkeypatch):
+    import qa
+    import qa.assistant
+
+    built: list[Assistant] = []
+    warmed: list[Assistant] = []
+
+    def from_corpus(*args, **kwargs):
+        built.append(seed_assistant)
+        return seed_assistant
+
+    monkeypatch.setattr(qa.assistant, "_default", None)
+    monkeypatch.setattr(Assistant, "from_corpus", staticmethod(from_corpus))
+    monkeypatch.setattr(seed_assistant, "warm_up", lambda: warmed.append(seed_assistant))
+    assert "141 to 5" in qa.answer("What was the UNGA vote?").text
+    assert "34" in qa.answer("How many abstained?", history=["What was the UNGA vote?"]).text
+    assert len(built) == len(warmed) == 1

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.chunk import chunk_article, chunk_articles, embedder_token_counter, split_sentences
+from qa.chunk import chunk_article, chunk_articles, split_sentences
+from qa.embed import Embedder
 from qa.ingest import read_articles
 from qa.types import Article, Chunk, Line
 
@@ -219,8 +220,9 @@ def test_chunk_edge_cases() -> None:
 
 
 def test_seed_chunks_with_embedder_tokens() -> None:
-    count = embedder_token_counter()
-    assert embedder_token_counter() is count  # loaded once
+    embedder = Embedder()
+    count = embedder.token_counter()
+    assert embedder.token_counter() is count  # the tokenizer is loaded once per embedder
     assert count("The vote was 141 to 5.") > 0 and count("") == 0
     articles = read_articles(SEED, SEEDS)
     chunks = chunk_articles(articles, count, max_tokens=64, overlap_tokens=16)

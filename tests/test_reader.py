@@ -13,7 +13,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from qa.reader import PRECISIONS, Reader, Span, bf16_native, load_reader  # noqa: E402
+from qa.reader import PRECISIONS, Reader, Span, bf16_native  # noqa: E402
 
 NATIVE = "bf16" if bf16_native() else "fp32"  # what the default, "auto", resolves to on this CPU
 
@@ -140,14 +140,6 @@ def test_unknown_precision_is_refused(random_dir):
         Reader(random_dir, precision="fp8")
 
 
-def test_load_reader_caches_per_path_and_precision(random_dir, monkeypatch):
-    monkeypatch.delenv("QA_READER_PRECISION", raising=False)
-    a = load_reader(str(random_dir))
-    assert load_reader(str(random_dir)) is a
-    b = load_reader(str(random_dir), precision="int8")
-    assert b is not a and b.precision == "int8" and a.precision == NATIVE
-
-
 def test_no_passages_no_spans(random_dir):
     assert Reader(random_dir).read("Anything?", []) == []
 
@@ -219,8 +211,9 @@ def test_an_encoder_without_a_trained_span_head_is_refused():
     from qa.encoders import minilm_dir
     from qa.reader import ReaderError
 
+    reader = Reader(minilm_dir(), precision="fp32")  # constructing loads nothing
     with pytest.raises(ReaderError, match="no trained question-answering head"):
-        Reader(minilm_dir(), precision="fp32")
+        reader.warm_up()
 
 
 def test_length_sorted_batches_score_every_window_as_if_read_alone(trained_dir):

@@ -22,11 +22,12 @@ def cache(tmp_path, monkeypatch) -> Path:
 
 def test_built_once_then_reused(tmp_path, cache):
     model = _tiny_model(tmp_path / "model", train_steps=0)
-    Reader(model, precision="int8")
+    Reader(model, precision="int8").warm_up()
     built = list(cache.iterdir())
     assert len(built) == 1 and built[0].suffix == ".onnx"  # no leftover temporary build directory
     stamp = built[0].stat().st_mtime_ns
     reader = Reader(model, precision="int8")
+    reader.warm_up()
     assert [p.stat().st_mtime_ns for p in cache.iterdir()] == [stamp]
     question, passage, _ = EXAMPLES[0]
     assert reader.read(question, [passage])[0].text in passage
@@ -37,7 +38,7 @@ def test_changed_weights_get_a_new_copy(tmp_path, cache):
     before = cache_key(model)
     _tiny_model(model, train_steps=2)  # same directory, retrained weights
     assert cache_key(model) != before
-    Reader(model, precision="int8")
+    Reader(model, precision="int8").warm_up()
     assert [p.stem for p in cache.iterdir()] == [cache_key(model)]
 
 
@@ -46,11 +47,11 @@ def test_unwritable_cache_is_a_clear_reader_error(tmp_path, monkeypatch):
     blocker.write_text("not a directory")
     monkeypatch.setenv(CACHE_ENV, str(blocker / "cache"))
     with pytest.raises(ReaderError, match=CACHE_ENV):
-        Reader(_tiny_model(tmp_path / "model", train_steps=0), precision="int8")
+        Reader(_tiny_model(tmp_path / "model", train_steps=0), precision="int8").warm_up()
 
 
 def test_missing_onnxruntime_is_a_clear_reader_error(tmp_path, cache, monkeypatch):
     model = _tiny_model(tmp_path / "model", train_steps=0)
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails as if not installed
     with pytest.raises(ReaderError, match="onnxruntime"):
-        Reader(model, precision="int8")
+        Reader(model, precision="int8").warm_up()

@@ -42,9 +42,9 @@ class Status:
 
 
 def default_factory(settings: Settings, progress: Progress) -> Any:
-    """Open (load, update or build) the index of `settings.corpus_dir`, then the reader.
+    """Open (load, update or build) the index of `settings.corpus_dir`, then warm up.
 
-    The reader is loaded here rather than on the first question so that "Ready" means
+    The models are loaded here rather than on the first question so that "Ready" means
     the first answer is fast, and so a bad reader path fails while the previous
     assistant is still in place.
     """
@@ -53,8 +53,8 @@ def default_factory(settings: Settings, progress: Progress) -> Any:
     assistant = Assistant.from_corpus(
         settings.corpus_dir, index_dir=settings.index_dir, settings=settings, progress=progress, bar=False
     )
-    progress(0, 1, "Loading the reader model")
-    assistant.reader  # noqa: B018 - loads it
+    progress(0, 1, "Loading the models")
+    assistant.warm_up()
     return assistant
 
 

@@ -12,12 +12,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.chunk import (
-    MAX_CHARS_PER_TOKEN,
-    chunk_article,
-    embedder_token_counter,
-    split_sentences,
-)
+from qa.chunk import MAX_CHARS_PER_TOKEN, chunk_article, split_sentences
+from qa.embed import embedder_token_counter
 from qa.ingest import MAX_TITLE_CHARS, read_articles
 from qa.types import Article, Chunk, Line
 
