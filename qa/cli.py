@@ -205,12 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(Path(__file__).parent / "reader_model"))
     p.set_defaults(func=cmd_export_reader)
 
-    try:
-        from qa.evaluate import command as eval_command
-    except ImportError:
-        eval_command = None
-    if eval_command is not None:
-        eval_command.register(sub)
+    from qa.evaluate import command as eval_command  # cheap: loads no model or plotting library
+
+    eval_command.register(sub)
     return parser
 
 

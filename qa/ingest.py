@@ -262,14 +262,6 @@ def read_articles(path: Path, root: Path, max_bytes: int | None = None) -> list[
     return [_plain_article(lines, source)]
 
 
-def load_corpus(paths: Iterable[Path], root: Path) -> list[Article]:
-    """Every article of every supported file under `paths`, in sorted file order."""
-    articles: list[Article] = []
-    for path in find_source_files(paths):
-        articles.extend(read_articles(path, root))
-    return articles
-
-
 def _plain_article(lines: list[Line], source: str) -> Article:
     """One article of all lines, titled by the first (Markdown `#`s already cut off)."""
     return Article(source=source, title=short_title(lines[0].text), date=None, lines=tuple(lines))

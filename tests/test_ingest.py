@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.ingest import SUPPORTED_SUFFIXES, find_source_files, load_corpus, read_articles
+from qa.ingest import SUPPORTED_SUFFIXES, find_source_files, read_articles
 from qa.types import Article
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -263,8 +263,8 @@ def test_missing_path_raises(tmp_path: Path) -> None:
         find_source_files([tmp_path / "does-not-exist"])
 
 
-def test_load_corpus_and_sources_outside_root(tmp_path: Path) -> None:
-    articles = load_corpus([SEEDS], SEEDS.parent)
+def test_sources_are_relative_to_the_root_or_just_the_name_outside_it(tmp_path: Path) -> None:
+    articles = read_articles(SEED, SEEDS.parent)
     assert len(articles) == 6 and articles[0].source == "seeds/000_40ab86d132b0175c.txt"
     [outside] = read_quietly(SEED, tmp_path)[:1]
     assert outside.source == SEED.name

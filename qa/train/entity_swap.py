@@ -41,16 +41,10 @@ def clean_entity(text: str) -> str:
     return _POSSESSIVE.sub("", _LEADING_THE.sub("", text.strip())).strip()
 
 
-def absent_from(replacement: str, context: str) -> bool:
-    """True when no word of `replacement` occurs in `context` (case-insensitive, whole words).
-
-    Stricter than a substring test: "Setanta Sports" is not a safe swap into a paragraph
-    that says "Setanta", which may still answer the question.
-    """
-    return not words_of(replacement) & words_of(context)
-
-
 def words_of(text: str) -> set[str]:
+    """Lower-cased whole words: a replacement is safe only if it shares none with the
+    paragraph, stricter than a substring test ("Setanta Sports" is no safe swap into a
+    paragraph that says "Setanta", which may still answer the question)."""
     return {w.lower() for w in _WORD.findall(text)}
 
 

@@ -167,14 +167,6 @@ def render_not_found(answer: Answer, threshold: float | None = None, max_passage
     return "\n\n".join(lines)
 
 
-def answer_plain_text(answer: Answer) -> str:
-    """The answer as plain text with citations, for pasting into a story or a note."""
-    if answer.abstained or not answer.citations:
-        return NOT_FOUND
-    cites = "; ".join(f"[{n}] {c}" for n, c in enumerate(answer.citations, start=1))
-    return f"{answer.text.strip()} ({cites})"
-
-
 # ------------------------------------------------------------------------- HTML
 
 
