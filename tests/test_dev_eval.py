@@ -1,24 +1,22 @@
-"""The development-set threshold sweep (scripts/dev_eval.py): scoring rules, no model needed."""
+"""The development-set threshold sweep (`qa eval --sweep`, scripts/dev_eval.py): scoring
+rules and the sampled corpus, no model needed; and the dev question files themselves."""
 
 from __future__ import annotations
 
-import importlib.util
+import json
 from pathlib import Path
 
 import pytest
 
-from qa.evaluate.datasets import load_questions
+from qa.evaluate import sweep as dev
+from qa.evaluate.datasets import DatasetError, EvalQuestion, load_questions
 from qa.evaluate.scoring import Row
 from qa.ingest import read_articles
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _dev_eval():
-    spec = importlib.util.spec_from_file_location("dev_eval", ROOT / "scripts" / "dev_eval.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+SHARED = ROOT.parent / "shared" / "data"
+CORPUS_FILES = {"bbc.jsonl": SHARED / "bbc-news" / "bbc.jsonl", "reuters.jsonl": SHARED / "reuters-21578" / "reuters.jsonl"}
+DEV_SETS = sorted((ROOT / "tests" / "data").glob("*_dev_questions.jsonl"))
 
 
 def _row(answerable: bool, score: float, correct: bool, best_text: str = "x") -> Row:
@@ -31,7 +29,6 @@ def _row(answerable: bool, score: float, correct: bool, best_text: str = "x") ->
 
 
 def test_a_row_is_right_when_answered_correctly_or_declined_when_unanswerable():
-    dev = _dev_eval()
     right, wrong, unanswerable = _row(True, 0.4, True), _row(True, 0.9, False), _row(False, 0.3, False)
     assert dev.right_at(right, 0.3) and not dev.right_at(right, 0.5)  # declined: no longer right
     assert not dev.right_at(wrong, 0.1)
@@ -40,7 +37,6 @@ def test_a_row_is_right_when_answered_correctly_or_declined_when_unanswerable():
 
 
 def test_sweep_and_pick_follow_the_rule_fixed_in_advance():
-    dev = _dev_eval()
     rows = [_row(True, 0.4, True), _row(True, 0.9, False), _row(False, 0.3, False)]
     table = {t["threshold"]: t for t in dev.sweep(rows)}
     assert table[0.35]["em"] == 2 / 3 and table[0.35]["kept"] == 1.0 and table[0.35]["declined"] == 1.0
@@ -50,12 +46,11 @@ def test_sweep_and_pick_follow_the_rule_fixed_in_advance():
 
 
 def test_dev_question_files_load_and_cite_the_shared_corpora():
-    dev = _dev_eval()
-    for path in dev.DEV_SETS:
+    for path in DEV_SETS:
         qset = load_questions(path)
         assert len(qset.questions) >= 20
         for q in qset.questions:
-            assert q.source.split("#", 1)[0] in dev.CORPUS_FILES
+            assert q.source.split("#", 1)[0] in CORPUS_FILES
             assert bool(q.lines) == q.answerable
         assert any(not q.answerable for q in qset.questions) and any(q.history for q in qset.questions)
 
@@ -66,16 +61,15 @@ def test_every_dev_answer_stands_on_its_cited_lines():
     The lines are read by the project's own ingest, so they are numbered exactly as the
     engine cites them.
     """
-    dev = _dev_eval()
-    if not all(path.exists() for path in dev.CORPUS_FILES.values()):
+    if not all(path.exists() for path in CORPUS_FILES.values()):
         pytest.skip("needs the shared news corpora (../shared/data)")
     lines = {
         article.source: {line.number: line.raw for line in article.lines}
-        for path in dev.CORPUS_FILES.values()
+        for path in CORPUS_FILES.values()
         for article in read_articles(path, path.parent)
     }
     checked = 0
-    for path in dev.DEV_SETS:
+    for path in DEV_SETS:
         for q in load_questions(path).questions:
             if not q.answerable:
                 continue
@@ -86,3 +80,23 @@ def test_every_dev_answer_stands_on_its_cited_lines():
                 assert answer in cited, f"{q.id}: {answer!r} is not on lines {q.lines}"
                 checked += 1
     assert checked > 200
+
+
+def test_the_grid_walks_no_retired_threshold():
+    assert dev.GRID == [round(0.05 * i, 2) for i in range(1, 20)]
+
+
+def test_sampled_corpus_keeps_cited_articles_adds_seeded_distractors(tmp_path):
+    source = tmp_path / "src" / "wire.jsonl"
+    source.parent.mkdir()
+    source.write_text("".join(json.dumps({"id": i, "title": f"T{i}", "text": f"Story {i}."}) + "\n" for i in range(30)))
+    questions = [EvalQuestion(id="a", question="?", source="wire.jsonl#7", lines=(1,))]
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    first = dev.sample_corpus(questions, [source], tmp_path / "one", distractors=5, seed=13)
+    again = dev.sample_corpus(questions, [source], tmp_path / "two", distractors=5, seed=13)
+    ids = [json.loads(line)["id"] for line in first[0].read_text().splitlines()]
+    assert first[0].name == "wire.jsonl" and ids[0] == 7 and len(set(ids)) == 6
+    assert first[0].read_text() == again[0].read_text()  # seeded: the same corpus every run
+    with pytest.raises(DatasetError, match="not in wire.jsonl"):
+        dev.sample_corpus([EvalQuestion(id="b", question="?", source="other.jsonl#1")], [source], tmp_path, 1, 13)

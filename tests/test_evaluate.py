@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.evaluate import command, compare, report, runner, summary
+from qa.evaluate import command, compare, gate, report, runner, summary
 from qa.evaluate.datasets import (
     Context,
     DatasetError,
@@ -453,17 +453,7 @@ def test_system_run_over_the_real_seed_index(seed_index) -> None:
 # ------------------------------------------------------------------ CI gate
 
 
-def _gate():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("eval_gate", ROOT / "scripts" / "eval_gate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_gate_fails_below_a_floor_and_on_errors() -> None:
-    gate = _gate()
     metrics = {"em": {"value": 0.60, "n": 50}, "mrr": {"value": None, "n": 0}, "errors": {"value": 0.0, "n": 50}}
     assert gate.check(metrics, {"em": 0.58, "citation_accuracy": None}) == []
     assert gate.check(metrics, {"em": 0.62}) == ["em = 0.6 is below its floor 0.62"]
@@ -473,8 +463,53 @@ def test_gate_fails_below_a_floor_and_on_errors() -> None:
 
 
 def test_gate_suggests_one_question_below_the_measurement() -> None:
-    gate = _gate()
     # 0.62 over 50 questions: one question is 0.02 -> 0.60 (rounded down to 3 places)
     # 0.7 over 30: 0.7 - 1/30 = 0.6667 -> 0.666
     suggested = gate.suggest({"em": {"value": 0.62, "n": 50}, "mrr": {"value": 0.7, "n": 30}}, ["em", "mrr", "x"])
     assert suggested == {"em": 0.6, "mrr": 0.666, "x": None}
+
+
+def test_the_seed_floors_file_is_for_the_seed_set() -> None:
+    floors = gate.Floors.load(gate.SEED_FLOORS)
+    assert floors.dataset == SEED_SET.name and load_questions(SEED_SET).name == floors.dataset
+    assert set(floors.floors) == {"em", "citation_accuracy", "recall_at_5", "mrr"}
+    assert all(0 < value < 1 for value in floors.floors.values() if value is not None)
+
+
+def test_cli_gate_exits_1_below_a_floor_and_2_for_another_set(tmp_path: Path, monkeypatch, capsys) -> None:
+    run = _fake_run()
+    run.rows = [r for r in run.rows if r.error is None]
+    monkeypatch.setattr(runner, "evaluate", lambda qset, options: run)
+    floors = tmp_path / "floors.json"
+    floors.write_text(json.dumps({"dataset": SEED_SET.name, "floors": {"em": 0.99, "mrr": None}}))
+    assert command.run(_parse(["eval", str(SEED_SET), "--gate", "--floors", str(floors), "--no-progress"])) == 1
+    out = capsys.readouterr().out
+    assert "eval gate FAILED: em = " in out and "no floor recorded yet for mrr" in out
+    floors.write_text(json.dumps({"dataset": SEED_SET.name, "floors": {"em": 0.01}}))
+    assert command.run(_parse(["eval", str(SEED_SET), "--gate", "--floors", str(floors), "--no-progress"])) == 0
+    assert "eval gate passed: em >= 0.01, no errors" in capsys.readouterr().out
+    floors.write_text(json.dumps({"dataset": "other.jsonl", "floors": {"em": 0.01}}))
+    assert command.run(_parse(["eval", str(SEED_SET), "--gate", "--floors", str(floors)])) == 2
+    assert "are for other.jsonl" in capsys.readouterr().err
+
+
+def test_cli_sweep_prints_the_table_and_writes_rows(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(runner, "evaluate", lambda qset, options: _fake_run())
+    out_json = tmp_path / "dev.json"
+    assert command.run(_parse(["eval", str(SEED_SET), "--sweep-json", str(out_json), "--no-progress"])) == 1  # an error row
+    printed = capsys.readouterr().out
+    assert "best threshold by dev EM" in printed and "0.95" in printed
+    record = json.loads(out_json.read_text())
+    assert set(record) == {"sweep", "pick", "rows"} and len(record["rows"]) == len(_fake_run().rows)
+
+
+def test_several_jsonl_datasets_are_one_question_set(tmp_path: Path, monkeypatch) -> None:
+    seen = {}
+    monkeypatch.setattr(runner, "evaluate", lambda qset, options: seen.setdefault("qset", qset) and _fake_run())
+    other = tmp_path / "more_questions.jsonl"
+    other.write_text(json.dumps({"id": "extra-1", "question": "Who?", "answers": ["x"], "source": SRC, "lines": [4]}) + "\n")
+    command.run(_parse(["eval", str(SEED_SET), str(other), "--no-progress"]))
+    qset = seen["qset"]
+    assert qset.name == "seed_questions+more_questions" and qset.questions[-1].id == "extra-1"
+    assert len(qset.questions) == len(load_questions(SEED_SET).questions) + 1
+    assert command.run(_parse(["eval", str(SEED_SET), str(SEED_SET)])) == 2  # the same ids twice

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from qa.config import Settings
-from qa.evaluate.datasets import EvalQuestion, QuestionSet, attach_contexts, write_squad_corpus
+from qa.evaluate.datasets import DatasetError, EvalQuestion, QuestionSet, attach_contexts, write_squad_corpus
 from qa.evaluate.scoring import Row, error_row, score_answer, score_span
 
 
@@ -98,6 +98,16 @@ def run_system(
     return rows
 
 
+def read_best(reader: ReadsPassages, question: EvalQuestion) -> tuple[Any, float]:
+    """(the reader's best span over the question's gold passages or None, seconds taken):
+    the one reader loop of `qa eval --mode reader` and the reader benchmark."""
+    if not question.contexts:
+        raise DatasetError(f"question {question.id} has no gold passage to read")
+    start = time.perf_counter()
+    spans = reader.read(question.question, [c.text for c in question.contexts])
+    return (spans[0] if spans else None), time.perf_counter() - start
+
+
 def run_reader(
     questions: Sequence[EvalQuestion], reader: ReadsPassages, threshold: float | None, progress: bool = False
 ) -> list[Row]:
@@ -105,12 +115,8 @@ def run_reader(
     rows: list[Row] = []
     for q, bar in _progress(questions, progress, "eval (reader)"):
         try:
-            if not q.contexts:
-                raise ValueError("no gold passage to read")
-            start = time.perf_counter()
-            spans = reader.read(q.question, [c.text for c in q.contexts])
-            seconds = time.perf_counter() - start
-            rows.append(score_span(q, spans[0] if spans else None, threshold, seconds))
+            span, seconds = read_best(reader, q)
+            rows.append(score_span(q, span, threshold, seconds))
         except Exception as err:
             rows.append(error_row(q, f"{type(err).__name__}: {err}"))
         _update_bar(bar, rows)
