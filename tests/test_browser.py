@@ -1,11 +1,11 @@
 """End to end in a real browser: `python app.py` driven by Playwright in Debian's Chromium.
 
 One app process (over a temporary copy of seeds/, so uploads never touch the repo)
-serves the whole module; the tests run in file order as one journalist's session:
-ask, follow up, upload an article and ask about it, hit a question the articles
-can't answer. Screenshots go to test-artifacts/ (gitignored; docs/screenshot.png is
-copied from there). Every request the page makes is recorded, and the last test
-asserts none left the machine.
+serves the whole module, but every test opens its own page (a fresh chat) and sets up
+what it checks itself, so the tests pass in any order or alone: ask, follow up, upload
+an article and ask about it, hit a question the articles can't answer. Screenshots go to
+test-artifacts/ (gitignored; docs/screenshot.png is copied from there). Every request a
+page makes is recorded; one test asserts none of a whole session's left the machine.
 
 Waits use Playwright's auto-retrying `expect(...)` with generous timeouts: they are
 deadlines for a slow CI box, never assertions about speed.
@@ -76,7 +76,7 @@ def _wait_for_http(url: str, proc: subprocess.Popen, log: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """`python app.py` on a free loopback port over a throwaway corpus and index."""
     work = tmp_path_factory.mktemp("browser-app")
     corpus = work / "corpus"
@@ -100,7 +100,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_for_http(url, proc, log)
-        yield url
+        yield {"url": url, "corpus": corpus}
     finally:
         proc.terminate()
         try:
@@ -112,20 +112,37 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def session(app_url: str) -> Iterator[dict]:
-    """A Chromium page on the app, plus every URL the page requested."""
+def browser() -> Iterator:
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def session(app: dict, browser) -> Iterator[dict]:
+    """A fresh page (its own chat) on the app, plus every URL that page requested."""
     ARTIFACTS.mkdir(exist_ok=True)
     requested: list[str] = []
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport={"width": 1440, "height": 960}, permissions=["clipboard-read", "clipboard-write"]
-        )
-        page = context.new_page()
-        page.on("request", lambda request: requested.append(request.url))
-        page.goto(app_url)
-        yield {"page": page, "requested": requested}
-        browser.close()
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 960}, permissions=["clipboard-read", "clipboard-write"]
+    )
+    page = context.new_page()
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(app["url"])
+    yield {"page": page, "requested": requested, "corpus": app["corpus"]}
+    context.close()
+
+
+def _ready(page) -> None:
+    """Wait until the index and models are loaded (the first test to run pays for it)."""
+    expect(page.locator("#status")).to_contain_text("Ready", timeout=LOAD_MS)
+
+
+def _files(corpus: Path) -> str:
+    """How the status line counts the corpus's article files right now."""
+    n = sum(1 for p in corpus.rglob("*") if p.is_file() and p.suffix in (".txt", ".md", ".jsonl"))
+    return f"{n} file{'s' if n != 1 else ''}"
 
 
 def _shot(page, name: str) -> Path:
@@ -150,12 +167,13 @@ def test_page_shows_at_once_and_reports_when_the_index_is_ready(session: dict) -
     page = session["page"]
     expect(page.locator("#question textarea")).to_be_visible()
     expect(page.locator(".chip")).to_have_count(4)
-    expect(page.locator("#status")).to_contain_text("Ready", timeout=LOAD_MS)
-    expect(page.locator("#status")).to_contain_text("1 file")
+    _ready(page)
+    expect(page.locator("#status")).to_contain_text(_files(session["corpus"]))
 
 
 def test_question_is_answered_with_bold_span_confidence_and_line_citation(session: dict) -> None:
     page = session["page"]
+    _ready(page)
     reply = _ask(page, "What was the UNGA vote?")
     expect(reply).to_contain_text("141 to 5", timeout=ANSWER_MS)
     expect(reply).not_to_contain_text("couldn't find")
@@ -175,6 +193,8 @@ def test_question_is_answered_with_bold_span_confidence_and_line_citation(sessio
 
 def test_copy_button_copies_the_answer_with_its_citation(session: dict) -> None:
     page = session["page"]
+    _ready(page)
+    expect(_ask(page, "What was the UNGA vote?")).to_contain_text("141 to 5", timeout=ANSWER_MS)
     page.locator("#chat [data-testid='bot']").last.hover()
     page.locator("#chat button[aria-label='Copy message']").last.click()
     copied = page.evaluate("navigator.clipboard.readText()")
@@ -183,6 +203,8 @@ def test_copy_button_copies_the_answer_with_its_citation(session: dict) -> None:
 
 def test_follow_up_uses_the_conversation(session: dict) -> None:
     page = session["page"]
+    _ready(page)
+    expect(_ask(page, "What was the UNGA vote?")).to_contain_text("141 to 5", timeout=ANSWER_MS)
     reply = _ask(page, "How many abstained?")
     expect(reply).to_contain_text("34", timeout=ANSWER_MS)
     expect(reply).not_to_contain_text("couldn't find")
@@ -193,6 +215,8 @@ def test_follow_up_uses_the_conversation(session: dict) -> None:
 
 def test_clear_chat_then_an_example_chip_asks_its_question(session: dict) -> None:
     page = session["page"]
+    _ready(page)
+    _ask(page, "Where will the ceasefire talks be held?")
     page.locator("#clear").click()
     expect(page.locator("#chat [data-testid='bot']")).to_have_count(0)
     expect(page.locator("#sources")).to_contain_text("appear here")
@@ -206,8 +230,7 @@ def test_clear_chat_then_an_example_chip_asks_its_question(session: dict) -> Non
 
 def test_uploaded_article_is_indexed_and_answerable(session: dict, tmp_path: Path) -> None:
     page = session["page"]
-    page.locator("#clear").click()
-    expect(page.locator("#chat [data-testid='bot']")).to_have_count(0)
+    _ready(page)
     page.locator("#articles-panel").get_by_text("Articles").first.click()
     article = tmp_path / "harbour.txt"
     article.write_text(UPLOADED, encoding="utf-8")
@@ -216,7 +239,7 @@ def test_uploaded_article_is_indexed_and_answerable(session: dict, tmp_path: Pat
     expect(status).to_contain_text("uploads/harbour.txt", timeout=ANSWER_MS)
     expect(status).to_contain_text("1 added")
     expect(page.locator("#articles")).to_contain_text("uploads/harbour.txt")
-    expect(page.locator("#status")).to_contain_text("2 files")
+    expect(page.locator("#status")).to_contain_text(_files(session["corpus"]))
     _shot(page, "03-uploaded")
 
     reply = _ask(page, "How many cargo ships had been waiting offshore?")
@@ -229,6 +252,8 @@ def test_uploaded_article_is_indexed_and_answerable(session: dict, tmp_path: Pat
 
 def test_a_bad_upload_is_refused_with_a_reason(session: dict, tmp_path: Path) -> None:
     page = session["page"]
+    _ready(page)
+    page.locator("#articles-panel").get_by_text("Articles").first.click()
     bad = tmp_path / "notes.txt"
     bad.write_bytes("Caf\xe9 reopens\nThe caf\xe9 reopened.".encode("latin-1"))
     page.locator("#upload input[type=file]").set_input_files(str(bad))
@@ -237,6 +262,7 @@ def test_a_bad_upload_is_refused_with_a_reason(session: dict, tmp_path: Path) ->
 
 def test_unanswerable_question_abstains_with_closest_passages(session: dict) -> None:
     page = session["page"]
+    _ready(page)
     reply = _ask(page, "What did the Mars rover find on Titan?")
     expect(reply).to_contain_text("I couldn't find that in the articles", timeout=ANSWER_MS)
     expect(reply).to_contain_text("Closest passages")
@@ -245,7 +271,12 @@ def test_unanswerable_question_abstains_with_closest_passages(session: dict) -> 
     _shot(page, "05-not-found")
 
 
-def test_the_page_made_no_requests_off_this_machine(session: dict) -> None:
+def test_a_whole_session_makes_no_requests_off_this_machine(session: dict) -> None:
+    page = session["page"]
+    _ready(page)
+    expect(_ask(page, "What was the UNGA vote?")).to_contain_text("141 to 5", timeout=ANSWER_MS)
+    page.locator("#articles-panel").get_by_text("Articles").first.click()
+    page.locator("#settings-panel").get_by_text("Settings").first.click()
     hosts = {urlparse(url).hostname for url in session["requested"] if urlparse(url).scheme in ("http", "https", "ws", "wss")}
     assert session["requested"], "no requests were recorded at all"
     assert hosts <= {"127.0.0.1", "localhost"}, f"the page contacted {sorted(hosts - {'127.0.0.1', 'localhost'})}"

@@ -14,72 +14,19 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from qa.reader import PRECISIONS, Reader, Span, bf16_native  # noqa: E402
+from tests.tiny_reader import EXAMPLES, tiny_model  # noqa: E402
 
 NATIVE = "bf16" if bf16_native() else "fp32"  # what the default, "auto", resolves to on this CPU
-
-# (question, passage, answer): the tiny model memorises these.
-EXAMPLES = [
-    (
-        "How many countries voted for the resolution?",
-        "The General Assembly voted 141 to 5 to demand that Russia withdraw its forces. "
-        "Thirty-five countries abstained, among them China and India.",
-        "141",
-    ),
-    (
-        "Which city did the troops encircle?",
-        "Russian troops encircled Kherson on Wednesday while a long convoy stalled north "
-        "of Kyiv. Officials said talks would resume in Belarus.",
-        "Kherson",
-    ),
-    (
-        "Where would the talks resume?",
-        "Russian troops encircled Kherson on Wednesday while a long convoy stalled north "
-        "of Kyiv. Officials said talks would resume in Belarus.",
-        "Belarus",
-    ),
-]
-
-
-def _tiny_model(directory: Path, train_steps: int) -> Path:
-    from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
-
-    from qa.config import default_embedder_dir
-
-    tokenizer = AutoTokenizer.from_pretrained(str(default_embedder_dir()))
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=64, max_position_embeddings=128, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
-    )
-    torch.manual_seed(0)
-    model = BertForQuestionAnswering(config)
-    if train_steps:
-        enc = tokenizer([q for q, _, _ in EXAMPLES], [p for _, p, _ in EXAMPLES], padding=True, return_tensors="pt")
-        starts, ends = [], []
-        for i, (_, passage, answer) in enumerate(EXAMPLES):
-            char = passage.index(answer)
-            starts.append(enc.char_to_token(i, char, sequence_index=1))
-            ends.append(enc.char_to_token(i, char + len(answer) - 1, sequence_index=1))
-        optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
-        model.train()
-        for _ in range(train_steps):
-            loss = model(**enc, start_positions=torch.tensor(starts), end_positions=torch.tensor(ends)).loss
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        model.eval()
-    model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
 
 
 @pytest.fixture(scope="module")
 def trained_dir(tmp_path_factory) -> Path:
-    return _tiny_model(tmp_path_factory.mktemp("tiny-reader"), train_steps=150)
+    return tiny_model(tmp_path_factory.mktemp("tiny-reader"), train_steps=150)
 
 
 @pytest.fixture(scope="module")
 def random_dir(tmp_path_factory) -> Path:
-    return _tiny_model(tmp_path_factory.mktemp("random-reader"), train_steps=0)
+    return tiny_model(tmp_path_factory.mktemp("random-reader"), train_steps=0)
 
 
 def _check_well_formed(spans: list[Span], passages: list[str], top_n: int) -> None:
@@ -176,12 +123,18 @@ def test_context_is_read_but_never_answered_from(random_dir, precision):
     assert {s.passage for s in spans} == {0, 1}
 
 
-def test_context_changes_what_the_reader_sees(trained_dir):
-    reader = Reader(trained_dir)
+def test_the_model_reads_question_then_context_then_passage(trained_dir, monkeypatch):
+    """The headline reaches the model, just before the passage; spans still index the passage."""
+    reader = Reader(trained_dir, precision="fp32")
     question, passage, _ = EXAMPLES[0]
-    plain = reader.read(question, [passage], top_n=1)[0]
-    with_context = reader.read(question, [passage], top_n=1, contexts=["Kherson Belarus Kyiv convoy talks resume"])[0]
-    assert plain.score != pytest.approx(with_context.score, abs=1e-9)
+    context = "UN General Assembly votes on Ukraine"
+    seen = []
+    forward = reader._forward
+    monkeypatch.setattr(reader, "_forward", lambda enc: seen.append(enc) or forward(enc))
+    best = reader.read(question, [passage], top_n=1, contexts=[context])[0]
+    expected = reader.tokenizer(question, f"{context}\n{passage}")["input_ids"]
+    assert list(seen[0]["input_ids"][0][: len(expected)]) == expected
+    assert passage[best.start : best.end] == best.text and best.text.strip()  # offsets into the passage
 
 
 def test_contexts_must_pair_with_passages(random_dir):

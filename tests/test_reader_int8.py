@@ -11,7 +11,7 @@ pytest.importorskip("onnxruntime")
 
 from qa.reader import Reader, ReaderError  # noqa: E402
 from qa.reader_int8 import CACHE_ENV, cache_key  # noqa: E402
-from tests.test_reader import EXAMPLES, _tiny_model  # noqa: E402
+from tests.tiny_reader import EXAMPLES, tiny_model  # noqa: E402
 
 
 @pytest.fixture()
@@ -21,7 +21,7 @@ def cache(tmp_path, monkeypatch) -> Path:
 
 
 def test_built_once_then_reused(tmp_path, cache):
-    model = _tiny_model(tmp_path / "model", train_steps=0)
+    model = tiny_model(tmp_path / "model", train_steps=0)
     Reader(model, precision="int8").warm_up()
     built = list(cache.iterdir())
     assert len(built) == 1 and built[0].suffix == ".onnx"  # no leftover temporary build directory
@@ -34,9 +34,9 @@ def test_built_once_then_reused(tmp_path, cache):
 
 
 def test_changed_weights_get_a_new_copy(tmp_path, cache):
-    model = _tiny_model(tmp_path / "model", train_steps=0)
+    model = tiny_model(tmp_path / "model", train_steps=0)
     before = cache_key(model)
-    _tiny_model(model, train_steps=2)  # same directory, retrained weights
+    tiny_model(model, train_steps=2)  # same directory, retrained weights
     assert cache_key(model) != before
     Reader(model, precision="int8").warm_up()
     assert [p.stem for p in cache.iterdir()] == [cache_key(model)]
@@ -47,11 +47,11 @@ def test_unwritable_cache_is_a_clear_reader_error(tmp_path, monkeypatch):
     blocker.write_text("not a directory")
     monkeypatch.setenv(CACHE_ENV, str(blocker / "cache"))
     with pytest.raises(ReaderError, match=CACHE_ENV):
-        Reader(_tiny_model(tmp_path / "model", train_steps=0), precision="int8").warm_up()
+        Reader(tiny_model(tmp_path / "model", train_steps=0), precision="int8").warm_up()
 
 
 def test_missing_onnxruntime_is_a_clear_reader_error(tmp_path, cache, monkeypatch):
-    model = _tiny_model(tmp_path / "model", train_steps=0)
+    model = tiny_model(tmp_path / "model", train_steps=0)
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails as if not installed
     with pytest.raises(ReaderError, match="onnxruntime"):
         Reader(model, precision="int8").warm_up()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.conftest import SEED_FILE, SEEDS, SHARED
-
-BBC = SHARED / "data" / "bbc-news" / "bbc.jsonl"
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+SEED_FILE = "000_40ab86d132b0175c.txt"
+BBC = ROOT.parent / "shared" / "data" / "bbc-news" / "bbc.jsonl"
 
 
 @pytest.mark.slow

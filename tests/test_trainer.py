@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
+from qa.train.data import TRAINING_SOURCES
 from qa.train.features import Feature
 from qa.train.trainer import TrainConfig, _batches, train_reader
 
@@ -36,10 +38,36 @@ def test_a_new_order_seed_gives_a_new_order_over_the_same_windows():
     assert sorted(j for batch in stage3 for j in batch) == list(range(500))
 
 
+# the recipe of the shipped reader (v5): stage 1, then stages 2-5, each from the one before
+SHIPPED_STAGES = ["reader_config.json"] + [f"reader_config_stage{n}.json" for n in range(2, 6)]
+
+
 @pytest.mark.parametrize("path", sorted(CONFIG_DIR.glob("reader_config*.json")), ids=lambda p: p.name)
-def test_shipped_training_configs_load(path):
+def test_every_packaged_config_names_only_known_sources_and_loads(path):
+    """A typo in a source name would only surface hours into a run, at data loading."""
     config = TrainConfig.from_file(path)
-    assert config.sources and config.epochs > 0 and config.lr > 0
+    assert config.sources and set(config.sources) <= TRAINING_SOURCES, set(config.sources) - TRAINING_SOURCES
+    assert 0 < config.epochs and 0 < config.lr < 1e-2 and 0 <= config.negative_fraction < 1
+
+
+def test_the_shipped_recipe_chains_its_stages():
+    """Each stage continues from the previous stage's final model (the --run-dir the model
+    card gives it), keeps the validation split (same seed, so the threshold is still chosen
+    on unseen questions) and draws a batch order no earlier stage used."""
+    stages = [TrainConfig.from_file(CONFIG_DIR / name) for name in SHIPPED_STAGES]
+    assert stages[0].init == ""  # stage 1 starts from the bundled encoder
+    run_dirs = ["runs/reader"] + [f"runs/reader-stage{n}" for n in range(2, 6)]
+    assert [s.init for s in stages[1:]] == [f"{d}/final" for d in run_dirs[:-1]]
+    assert {s.seed for s in stages} == {13} and {s.val_per_mille for s in stages} == {20}
+    orders = [s.order_seed if s.order_seed is not None else s.seed for s in stages]
+    assert len(set(orders[1:])) == len(orders) - 1 and not set(orders[2:]) & {orders[0]}
+
+
+def test_the_model_card_names_only_configs_that_exist():
+    card = (CONFIG_DIR.parent / "reader_model" / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"qa/train/(reader_config\w*\.json)", card))
+    assert set(SHIPPED_STAGES) - {"reader_config.json"} <= named
+    assert all((CONFIG_DIR / name).exists() for name in named), sorted(n for n in named if not (CONFIG_DIR / n).exists())
 
 
 def test_a_run_written_before_order_seed_existed_still_resumes(tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from qa.errors import NewsQAError
 from qa.squad import QAExample, article_titles, load_squad
 from qa.train.antonym_swap import antonym_swap_negatives
 from qa.train.entity_swap import entity_swap_negatives, spacy_tagger
+
 
 class TrainingDataError(NewsQAError, ValueError):
     """A training config asks for data that is not there (an unknown source, spaCy)."""
@@ -42,14 +44,10 @@ def _paragraph_bucket(context: str, buckets: int = 1000) -> int:
 SYNTHETIC_SOURCE = "synthetic_news"
 
 
-def load_sources(data_dir: Path, sources: list[str], synthetic_path: Path | str | None = None) -> list[QAExample]:
-    """Load the named training sources from ../shared/data-style layout.
-
-    `synthetic_news` is read from `synthetic_news_path(synthetic_path)`, not from data_dir.
-    Every id becomes "<source>/<original id>" (see `QAExample.source`).
-    """
+def _loaders(data_dir: Path, synthetic_path: Path | str | None = None) -> dict[str, Callable[[], list[QAExample]]]:
+    """Source name -> how to load it (from ../shared/data-style layout); nothing is read yet."""
     v1 = data_dir / "squad-v1.1-dev/dev-v1.1.json"
-    loaders = {
+    return {
         "squad_v1_train": lambda: load_squad(v1, SQUAD_TRAIN_ARTICLES),
         "squad_v2_unanswerable": lambda: _squad_v2_train_unanswerable(data_dir, v1),
         "squadshifts_new_wiki": lambda: load_squad(data_dir / "squadshifts/new_wiki_v1.0.json"),
@@ -59,9 +57,21 @@ def load_sources(data_dir: Path, sources: list[str], synthetic_path: Path | str 
         "covid_qa": lambda: load_squad(data_dir / "covid-qa/COVID-QA.json", fix_offsets=True),
         SYNTHETIC_SOURCE: lambda: load_squad(synthetic_news_path(synthetic_path)),
     }
-    unknown = [s for s in sources if s not in loaders]
+
+
+TRAINING_SOURCES = frozenset(_loaders(Path()))  # every source a training config may name
+
+
+def load_sources(data_dir: Path, sources: list[str], synthetic_path: Path | str | None = None) -> list[QAExample]:
+    """Load the named training sources from ../shared/data-style layout.
+
+    `synthetic_news` is read from `synthetic_news_path(synthetic_path)`, not from data_dir.
+    Every id becomes "<source>/<original id>" (see `QAExample.source`).
+    """
+    unknown = [s for s in sources if s not in TRAINING_SOURCES]
     if unknown:
-        raise TrainingDataError(f"unknown training sources {unknown}; known: {sorted(loaders)}")
+        raise TrainingDataError(f"unknown training sources {unknown}; known: {sorted(TRAINING_SOURCES)}")
+    loaders = _loaders(data_dir, synthetic_path)
     examples: list[QAExample] = []
     for name in sources:
         examples.extend(replace(e, id=f"{name}/{e.id}") for e in loaders[name]())
