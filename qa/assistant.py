@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 from qa.cite import cite, merge_citations
@@ -120,19 +121,19 @@ class Assistant:
     @classmethod
     def from_corpus(
         cls,
-        corpus: str | Path | list[str | Path] = "seeds",
+        corpus: str | Path | Sequence[str | Path] = "seeds",
         index_dir: str | Path | None = None,
         settings: Settings | None = None,
         reader: Reader | str | Path | None = None,
         progress: Progress | None = None,
         bar: bool = True,
         max_update_bytes: int | None = None,
-    ) -> "Assistant":
+    ) -> Assistant:
         """Open (load, update or build) the index of `corpus` and wrap it in an assistant.
 
         `max_update_bytes` bounds the indexing done here (see `CorpusIndex.open`).
         """
-        roots = [Path(p) for p in (corpus if isinstance(corpus, list) else [corpus])]
+        roots = [Path(p) for p in ([corpus] if isinstance(corpus, (str, Path)) else corpus)]
         settings = (settings or Settings()).with_overrides(
             corpus_dir=roots[0], index_dir=Path(index_dir) if index_dir else None
         )

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from qa.errors import NewsQAError
 
@@ -61,14 +61,16 @@ class SettingsError(NewsQAError, ValueError):
     """A setting out of its range (e.g. ``--threshold nan``); the message names it."""
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
+    """A whole number (numpy's too), not a bool: `True` is no passage count."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def check_threshold(value: object) -> float:
     """`value` if it is a confidence in [0, 1]: NaN would answer everything, 2 nothing."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and 0 <= value <= 1:
-        return float(value)
+    number = float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else math.nan
+    if math.isfinite(number) and 0 <= number <= 1:
+        return number
     raise SettingsError(f"threshold must be a number from 0 to 1, got {value!r}")
 
 

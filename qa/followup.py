@@ -34,7 +34,8 @@ def user_turns(history: list | None) -> list[str]:
         if isinstance(item, str):
             text = item
         elif isinstance(item, dict) and item.get("role", "user") == "user":
-            text = item.get("content") if isinstance(item.get("content"), str) else ""
+            content = item.get("content")
+            text = content if isinstance(content, str) else ""
         elif isinstance(item, (list, tuple)) and item and isinstance(item[0], str):
             text = item[0]  # (user, assistant) pairs
         else:

@@ -219,8 +219,8 @@ class Reader:
         lengths = np.asarray(enc["attention_mask"]).sum(axis=1)
         order = np.argsort(lengths, kind="stable")
         full = len(enc["input_ids"][0])
-        starts = np.full((len(lengths), full), -1e4, dtype=np.float32)
-        ends = np.full((len(lengths), full), -1e4, dtype=np.float32)
+        starts: np.ndarray = np.full((len(lengths), full), -1e4, dtype=np.float32)
+        ends: np.ndarray = np.full((len(lengths), full), -1e4, dtype=np.float32)
         with torch.inference_mode():
             for i in range(0, len(order), self.batch_size):
                 rows = order[i : i + self.batch_size]

@@ -6,6 +6,7 @@ Shared by reader training (qa.train) and the evaluator: one loader, one record t
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,7 @@ class QAExample:
         return self.id.split("/", 1)[0]
 
 
-def load_squad(path: Path, articles: range | None = None, fix_offsets: bool = False) -> list[QAExample]:
+def load_squad(path: Path, articles: Collection[int] | None = None, fix_offsets: bool = False) -> list[QAExample]:
     """Load a SQuAD-format file, optionally only the articles whose index is in `articles`.
 
     `fix_offsets` repairs answers whose `answer_start` is off by a few characters (COVID-QA
@@ -86,6 +87,6 @@ def _locate(context: str, text: str, start: int, fix: bool) -> tuple[str, int] |
     lead = len(text) - len(text.lstrip())
     for delta in (lead, 0, 1, 2, 3, -1, -2, -3, lead + 1, lead + 2, lead + 3):
         s = start + delta
-        if 0 <= s and context[s : s + len(stripped)] == stripped:
+        if s >= 0 and context[s : s + len(stripped)] == stripped:
             return stripped, s
     return None

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from tqdm import tqdm
@@ -147,11 +147,11 @@ class CorpusIndex:
         # owned: loaded on warm_up() or first use, then kept for every later search
         self.embedder = embedder or Embedder(settings.embedder_path)
         self.chunks: list[Chunk] = []
-        self.vectors = np.zeros((0, 0), dtype=np.float32)
+        self.vectors: np.ndarray = np.zeros((0, 0), dtype=np.float32)
         self.files: dict[str, FileEntry] = {}
-        self._faiss = None
-        self._bm25 = None
-        self._stemmer_obj = None
+        self._faiss: Any = None  # faiss.IndexFlatIP, built or read on first dense search
+        self._bm25: Any = None  # bm25s.BM25, likewise on first BM25 search
+        self._stemmer_obj: Any = None
         self._gen_dir: Path | None = None  # generation the search structures may be read from
 
     # ---------------------------------------------------------------- identity
@@ -174,7 +174,7 @@ class CorpusIndex:
         bar: bool = True,
         max_update_bytes: int | None = None,
         embedder: Embedder | None = None,
-    ) -> tuple["CorpusIndex", UpdateReport]:
+    ) -> tuple[CorpusIndex, UpdateReport]:
         """Load the index if it matches `roots`, update it if files changed, build it if absent.
 
         With `max_update_bytes`, raise `IndexOutOfDate` (and write nothing) rather than

@@ -75,7 +75,7 @@ class Chunk:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Chunk":
+    def from_dict(cls, data: dict) -> Chunk:
         return cls(
             source=data["source"],
             title=data["title"],

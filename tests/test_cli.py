@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 
-import pytest
-
 from qa.cli import main
 
 SEED = "000_40ab86d132b0175c.txt"

@@ -83,7 +83,7 @@ def test_every_dev_answer_stands_on_its_cited_lines():
 
 
 def test_the_grid_walks_no_retired_threshold():
-    assert dev.GRID == [round(0.05 * i, 2) for i in range(1, 20)]
+    assert [round(0.05 * i, 2) for i in range(1, 20)] == dev.GRID
 
 
 def test_sampled_corpus_keeps_cited_articles_adds_seeded_distractors(tmp_path):

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from qa.evaluate import metrics as m
 
-
 # ------------------------------------------------------------- normalization
 
 

@@ -13,8 +13,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from qa.reader import PRECISIONS, Reader, Span, bf16_native  # noqa: E402
-from tests.tiny_reader import EXAMPLES, tiny_model  # noqa: E402
+from qa.reader import PRECISIONS, Reader, Span, bf16_native
+from tests.tiny_reader import EXAMPLES, tiny_model
 
 NATIVE = "bf16" if bf16_native() else "fp32"  # what the default, "auto", resolves to on this CPU
 

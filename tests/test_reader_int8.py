@@ -9,9 +9,9 @@ import pytest
 
 pytest.importorskip("onnxruntime")
 
-from qa.reader import Reader, ReaderError  # noqa: E402
-from qa.reader_int8 import CACHE_ENV, cache_key  # noqa: E402
-from tests.tiny_reader import EXAMPLES, tiny_model  # noqa: E402
+from qa.reader import Reader, ReaderError
+from qa.reader_int8 import CACHE_ENV, cache_key
+from tests.tiny_reader import EXAMPLES, tiny_model
 
 
 @pytest.fixture()

@@ -47,7 +47,7 @@ def test_every_packaged_config_names_only_known_sources_and_loads(path):
     """A typo in a source name would only surface hours into a run, at data loading."""
     config = TrainConfig.from_file(path)
     assert config.sources and set(config.sources) <= TRAINING_SOURCES, set(config.sources) - TRAINING_SOURCES
-    assert 0 < config.epochs and 0 < config.lr < 1e-2 and 0 <= config.negative_fraction < 1
+    assert config.epochs > 0 and 0 < config.lr < 1e-2 and 0 <= config.negative_fraction < 1
 
 
 def test_the_shipped_recipe_chains_its_stages():

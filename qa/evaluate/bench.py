@@ -149,7 +149,7 @@ def _v2_questions(data: Path, limit: int | None) -> tuple[list, int]:
     held_out = article_titles(data / V1_FILE, SQUAD_HELDOUT_ARTICLES)
     v2_titles = [a.get("title", "") for a in json.loads((data / V2_FILE).read_text(encoding="utf-8"))["data"]]
     indexes = frozenset(i for i, title in enumerate(v2_titles) if title in held_out)
-    qset = load_questions(data / V2_FILE, articles=indexes)  # type: ignore[arg-type]  (any container works)
+    qset = load_questions(data / V2_FILE, articles=indexes)
     return spread(qset.questions, limit), len(qset.questions)
 
 
@@ -189,7 +189,7 @@ def bench_squad_v2(
         # highest threshold keeping >= 90 % of the answerable questions (a score >= threshold is kept)
         scores = [s.score if s is not None and s.text.strip() else float("-inf") for q, s in zip(questions, best) if q.answerable]
         keep90 = threshold_keeping(scores, KEEP_ANSWERABLE)
-        result = {
+        result: dict[str, Any] = {
             "curve": [_v2_point(questions, best, seconds, t) for t in grid],
             "at_keep90": _v2_point(questions, best, seconds, keep90) if keep90 is not None else None,
             "at_default": _v2_point(questions, best, seconds, default_threshold),
@@ -225,7 +225,10 @@ class NaivePipeline:
         self.max_seq_len, self.doc_stride, self.max_answer_len = max_seq_len, doc_stride, max_answer_len
 
     def __call__(self, question: list[str] | str, context: list[str] | str) -> list[dict[str, Any]] | dict[str, Any]:
-        pairs = list(zip(question, context)) if isinstance(question, list) else [(question, context)]
+        if isinstance(question, list) and isinstance(context, list):
+            pairs = list(zip(question, context))
+        else:
+            pairs = [(str(question), str(context))]
         answers = [self._answer(q, c) for q, c in pairs]
         return answers if isinstance(question, list) else answers[0]
 
@@ -335,14 +338,15 @@ def latency_items(tokenizer, data: Path, n: int, passages: int, tokens: Callable
         return text[:cut], last
 
     paragraphs, examples = _paragraphs_by_article(data)
-    built = {(a, j): build(paras, j, tokens(a, j)) for a, paras in paragraphs.items() for j in range(len(paras))}
+    starts = [(a, j) for a, paras in paragraphs.items() for j in range(len(paras))]
+    built = {key: found for key in starts if (found := build(paragraphs[key[0]], key[1], tokens(*key))) is not None}
     candidates = []
     for e in examples:
         j = paragraphs[e.article].index(e.context)
-        if built[(e.article, j)] is None:
+        if (e.article, j) not in built:
             continue
         gold, last = built[(e.article, j)]
-        others = [k for k in range(len(paragraphs[e.article])) if built[(e.article, k)] and not j <= k <= last]
+        others = [k for k in range(len(paragraphs[e.article])) if (e.article, k) in built and not j <= k <= last]
         text, start = e.answers[0]
         if start + len(text) <= len(gold) and len(others) >= passages - 1:
             candidates.append((e, gold, others))
@@ -366,6 +370,16 @@ def _stats(ms: list[float]) -> dict[str, float]:
     }
 
 
+def _best_text(reader: Reader) -> Callable[[str, list[str]], str]:
+    """The product side of the latency race: `Reader.read`, its best span's text."""
+
+    def answer(question: str, passages: list[str]) -> str:
+        spans = reader.read(question, passages)
+        return spans[0].text if spans else ""
+
+    return answer
+
+
 def bench_latency(
     readers: dict[str, Reader], path: Path, data: Path, n: int, warmup: int, passages: int, tokens: str
 ) -> dict[str, Any]:
@@ -375,7 +389,7 @@ def bench_latency(
     lengths = [len(first.tokenizer(p, add_special_tokens=False, verbose=False)["input_ids"]) for it in items for p in it["passages"]]
     methods: dict[str, Callable[[str, list[str]], str]] = {NAIVE: naive}
     for name, reader in readers.items():
-        methods[f"Reader {name}"] = lambda q, ps, r=reader: (lambda s: s[0].text if s else "")(r.read(q, ps))
+        methods[f"Reader {name}"] = _best_text(reader)
     names = list(methods)
     wall: dict[str, list[float]] = {m: [] for m in names}
     cpu: dict[str, list[float]] = {m: [] for m in names}

@@ -14,8 +14,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from qa.evaluate import summary
-from qa.evaluate.summary import label
 from qa.evaluate.scoring import Row
+from qa.evaluate.summary import label
 
 _QUALITY = (
     "em", "f1", "has_ans_em", "has_ans_f1", "recall_at_1", "mrr", "citation_accuracy",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -110,7 +111,7 @@ def detect_kind(path: Path) -> str:
 
 
 def load_questions(
-    path: Path, articles: range | None = None, limit: int | None = None
+    path: Path, articles: Collection[int] | None = None, limit: int | None = None
 ) -> QuestionSet:
     """Load any supported question file; `articles` applies to SQuAD, `limit` to both."""
     path = Path(path)
@@ -235,7 +236,7 @@ def attach_contexts(questions: list[EvalQuestion], corpus_dir: Path) -> list[Eva
 # ------------------------------------------------------------------------- SQuAD
 
 
-def load_squad_questions(path: Path, articles: range | None = None) -> QuestionSet:
+def load_squad_questions(path: Path, articles: Collection[int] | None = None) -> QuestionSet:
     """SQuAD v1.1/v2.0 questions, each tied to its paragraph as a one-article JSONL record.
 
     Paragraph ids are `<article index>-<paragraph number>` so they are stable across runs;

@@ -43,7 +43,7 @@ def summarize(rows: Sequence[Row], k: int | None) -> dict[str, dict[str, Any]]:
         out[f"recall_at_{k}"] = _metric(metrics.mean(metrics.recall_at_k(r.gold_rank, k) for r in with_gold), len(with_gold))
         out["mrr"] = _metric(metrics.mean(metrics.reciprocal_rank(r.gold_rank) for r in with_gold), len(with_gold))
     cited = [r for r in rows if r.citation_correct is not None]
-    out["citation_accuracy"] = _metric(metrics.mean(float(r.citation_correct) for r in cited), len(cited))
+    out["citation_accuracy"] = _metric(metrics.mean(float(bool(r.citation_correct)) for r in cited), len(cited))
     abst = metrics.abstention_scores([r.abstained for r in rows], [r.answerable for r in rows])
     declined = sum(r.abstained for r in rows)
     out["abstain_precision"] = _metric(abst["precision"], declined)
@@ -52,7 +52,7 @@ def summarize(rows: Sequence[Row], k: int | None) -> dict[str, dict[str, Any]]:
     out["followup_em"] = _metric(metrics.mean(r.em for r in followups), len(followups))
     out["followup_f1"] = _metric(metrics.mean(r.f1 for r in followups), len(followups))
     bins = calibration(rows)
-    out["ece"] = _metric(metrics.expected_calibration_error(bins), sum(b["count"] for b in bins))
+    out["ece"] = _metric(metrics.expected_calibration_error(bins), sum(int(b["count"]) for b in bins))
     for stage in STAGES:
         times = [r.timings[stage] * 1000 for r in rows if stage in r.timings and r.error is None]
         for q in (50, 95):

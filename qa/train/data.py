@@ -85,7 +85,7 @@ def _squad_v2_train_unanswerable(data_dir: Path, v1: Path) -> list[QAExample]:
 
 
 def _require_spacy():
-    from qa.train.synthetic.spacy_answers import load_spacy  # noqa: PLC0415 - optional dependency
+    from qa.train.synthetic.spacy_answers import load_spacy  # spaCy is optional: only swaps need it
 
     nlp = load_spacy()
     if nlp is None:

@@ -10,6 +10,7 @@ something else is far easier to decline than a question one detail away from ans
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from tqdm import tqdm
 
@@ -57,7 +58,7 @@ class _Tally:
     em: list[float] = field(default_factory=list)
     f1: list[float] = field(default_factory=list)
 
-    def figures(self) -> dict[str, float | int]:
+    def figures(self) -> dict[str, Any]:
         return {"em": _percent(self.em), "f1": _percent(self.f1),
                 "answerable": len(self.answerable), "unanswerable": len(self.unanswerable)}
 

@@ -18,18 +18,18 @@ import os
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")  # Gradio pings its own URL at launch
 
-import logging  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import logging
+from pathlib import Path
+from typing import Any
 
-import gradio as gr  # noqa: E402
+import gradio as gr
 
-from qa.config import MAX_QUESTION_CHARS  # noqa: E402
-from qa.errors import NewsQAError  # noqa: E402
-from qa.types import Answer  # noqa: E402
-from qa.ui import render  # noqa: E402
-from qa.ui.service import AssistantNotReady, AssistantService  # noqa: E402
-from qa.ui.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, save_uploads  # noqa: E402
+from qa.config import MAX_QUESTION_CHARS
+from qa.errors import NewsQAError
+from qa.types import Answer
+from qa.ui import render
+from qa.ui.service import AssistantNotReady, AssistantService
+from qa.ui.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, save_uploads
 
 log = logging.getLogger(__name__)
 
@@ -133,14 +133,16 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
             return [*chat, {"role": "assistant", "content": f"{err}"}], gr.skip()
         except NewsQAError as err:  # the question or a setting was refused (empty, too long, top-k 0)
             return [*chat, {"role": "assistant", "content": f"⚠ {render.escape_markdown(str(err))}"}], gr.skip()
-        except Exception as err:  # noqa: BLE001 - the chat must keep working
+        except Exception as err:  # the chat must keep working; logged with its traceback
             log.exception("answering %r failed", question)
             message = f"⚠ Something went wrong: {render.escape_markdown(str(err))}"
             return [*chat, {"role": "assistant", "content": message}], gr.skip()
         reply = render.render_reply(answer, threshold=used_threshold)
         return [*chat, {"role": "assistant", "content": reply}], render.render_sources(answer, context)
 
-    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, Any, Any, str]:
+    def upload(
+        files: list[str] | None, progress: gr.Progress = gr.Progress()  # noqa: B008 - how Gradio injects a progress bar
+    ) -> tuple[str, Any, Any, str]:
         if not files:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         progress(0, desc="Checking files…")
@@ -155,7 +157,7 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
                 with service.using(timeout=ANSWER_WAIT_S) as bot:
                     report = bot.refresh(progress=lambda done, total, message: progress((done, max(total, 1)), desc=message))
                 lines.append(f"Index updated: {report}. Ask away.")
-            except Exception as err:  # noqa: BLE001
+            except Exception as err:  # the file is saved; say indexing failed, log why
                 log.exception("indexing uploads failed")
                 lines.append(f"⚠ Saved, but indexing failed: {err}")
         lines.extend(f"✗ {render.escape_markdown(error)}" for error in errors)

@@ -203,7 +203,7 @@ def _context(context: ContextFn | None, source: str, line: int, end_line: int, a
         return []
     try:
         return list(context(source, line, before=around, after=around + (end_line - line)))
-    except Exception:  # a missing or changed file must not break the chat
+    except Exception:  # noqa: BLE001 - a missing or changed file must not break the chat
         return []
 
 

@@ -95,7 +95,7 @@ class AssistantService:
     def _load(self, settings: Settings) -> None:
         try:
             assistant = self._factory(settings, self._report)
-        except BaseException as err:  # shown in the page; the app keeps running
+        except BaseException as err:  # noqa: BLE001 - shown in the page; the app keeps running
             traceback.print_exc()
             with self._state:
                 self._loading = False

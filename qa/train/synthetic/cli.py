@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-context", type=int, default=2, help="answerable questions per paragraph")
     parser.add_argument("--negative-ratio", type=float, default=0.33, help="unanswerable copies per answerable question")
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--spacy-model", default=None, help="spaCy pipeline name (default: first installed of %s)" % ", ".join(SPACY_MODELS))
+    parser.add_argument("--spacy-model", default=None, help=f"spaCy pipeline name (default: first installed of {', '.join(SPACY_MODELS)})")
     parser.add_argument("--no-spacy", action="store_true", help="use the heuristic extractor even if spaCy is installed")
     parser.add_argument("--samples", type=int, default=30, help="random examples to print")
     args = parser.parse_args(argv)

@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from qa.chunk import split_sentences
 from qa.train.synthetic.corpus import NewsArticle, SeedGuard, make_contexts
@@ -144,7 +145,7 @@ def generate(
     data: list[dict] = []
     iterator: Iterable[NewsArticle] = articles
     if progress:
-        from tqdm import tqdm  # noqa: PLC0415
+        from tqdm import tqdm
 
         iterator = tqdm(articles, total=total, desc="articles", unit="story", file=sys.stderr)
     for article in iterator:
@@ -156,7 +157,7 @@ def generate(
         if not contexts:
             continue
         docs = list(nlp.pipe(contexts)) if nlp is not None else [None] * len(contexts)
-        paragraphs = [{"context": c, "qas": []} for c in contexts]
+        paragraphs: list[dict[str, Any]] = [{"context": c, "qas": []} for c in contexts]
         uid = re.sub(r"[^A-Za-z0-9]+", "-", f"{article.corpus}-{article.id}")
         positives: list[tuple[int, dict]] = []
         for index, (context, doc) in enumerate(zip(contexts, docs)):

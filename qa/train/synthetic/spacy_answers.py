@@ -38,7 +38,7 @@ CURRENCY_WORDS = {"dlrs", "dlr", "dollars", "pounds", "stg", "yen", "marks", "fr
 def load_spacy(name: str | None = None):
     """An installed English spaCy pipeline, or None (then the heuristic extractor is used)."""
     try:
-        import spacy  # noqa: PLC0415 - optional, training-time only
+        import spacy  # optional, training-time only
     except ImportError:
         return None
     for candidate in ([name] if name else SPACY_MODELS):
@@ -106,9 +106,7 @@ def _answer_ok(span) -> bool:
         return False
     if span.start > 0 and doc[span.start - 1].text in ("-", "/") and not doc[span.start - 2].whitespace_:
         return False
-    if span.end < len(doc) and doc[span.end].text in ("-", "/") and not doc[span.end - 1].whitespace_:
-        return False
-    return True
+    return not (span.end < len(doc) and doc[span.end].text in ("-", "/") and not doc[span.end - 1].whitespace_)
 
 
 def spacy_candidates(doc) -> list[tuple[Any, str]]:

@@ -243,7 +243,7 @@ def spacy_question(sent, answer, label: str, rng: random.Random, optional_p: flo
             verb, arg = tok.head, tok
             break
         tok = tok.head
-    if verb is None or verb.dep_ in ("acl", "amod", "pcomp", "csubj", "advcl") or not (sent.start <= verb.i < sent.end):
+    if verb is None or arg is None or verb.dep_ in ("acl", "amod", "pcomp", "csubj", "advcl") or not (sent.start <= verb.i < sent.end):
         return _cloze(sent, answer, label, rng, optional_p, verb)
     finite = _finite_head(verb)
     if not _is_finite(finite):
@@ -409,10 +409,10 @@ def _cloze(sent, answer, label: str, rng: random.Random, optional_p: float, verb
     tokens = _pruned(head, answer, rng, optional_p)
     if head.dep_ == "relcl":
         rel = next((c for c in head.children if c.dep_ in SUBJECT_DEPS and c.lower_ in RELATIVE), None)
-        antecedent = _antecedent(head, answer) if rel is not None else None
-        if rel is not None and not antecedent:
-            return None
         if rel is not None:
+            antecedent = _antecedent(head, answer)
+            if not antecedent:
+                return None
             tokens = [x for t in tokens for x in (antecedent if t.i == rel.i else [t])]
     previous = next((t for t in tokens if _tok(t) is not None and _tok(t).i == answer.start - 1), None)
     if label in ("GPE", "LOC", "FAC", "DATE", "TIME") and previous is not None and previous.dep_ == "prep":
