@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.train.data import TRAINING_SOURCES
+from qa.train.data import TRAINING_SOURCES, TrainingDataError
 from qa.train.features import Feature
 from qa.train.trainer import TrainConfig, _batches, train_reader
 
@@ -83,23 +83,16 @@ def test_a_run_written_before_order_seed_existed_still_resumes(tmp_path):
 
 def test_a_run_dir_with_other_settings_is_refused(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps(asdict(TrainConfig(lr=1e-3))))
-    with pytest.raises(SystemExit, match="different config"):
+    with pytest.raises(TrainingDataError, match="different config"):
         train_reader(TrainConfig(lr=2e-5), tmp_path)
 
 
-def test_title_context_shifts_answers_past_the_title_and_skips_other_sources():
-    from qa.squad import QAExample
-    from qa.train.data import with_title_context
-
-    wiki = QAExample("squad_v1_train/1", "Who won?", "Denver beat Carolina.", (("Denver", 0),), title="Super_Bowl_50")
-    reddit = QAExample("squadshifts_reddit/2", "Who?", "Some comment.", (("Some", 0),), title="Filtered_Reddit_Comments")
-    negative = QAExample("squad_v2_unanswerable/3", "Who lost?", "A paragraph.", (), title="Super_Bowl_50", is_impossible=True)
-    titled, untouched, titled_negative = with_title_context([wiki, reddit, negative], ["squad_v1_train", "squad_v2_unanswerable"])
-    assert titled.context == "Super Bowl 50\nDenver beat Carolina."
-    text, start = titled.answers[0]
-    assert titled.context[start : start + len(text)] == "Denver"
-    assert untouched == reddit
-    assert titled_negative.context.startswith("Super Bowl 50\n") and titled_negative.answers == ()
+def test_a_run_stored_with_retired_fields_at_neutral_values_still_loads():
+    """Run dirs written before stage 6/7's fields were withdrawn carry them at their defaults."""
+    stored = {**asdict(TrainConfig()), "antonym_fraction": 0.0, "title_sources": []}
+    assert TrainConfig.from_dict(stored) == TrainConfig()
+    with pytest.raises(TrainingDataError, match="antonym_fraction"):
+        TrainConfig.from_dict({**stored, "antonym_fraction": 0.2})
 
 
 def test_runtime_fields_may_change_on_resume_but_training_fields_may_not():
@@ -112,8 +105,7 @@ def test_lora_reader_trains_only_upper_adapters_and_head_and_reloads_from_its_ad
     import torch
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
-    from qa.encoders import minilm_dir
-    from qa.encoders import ADAPTER_CONFIG
+    from qa.encoders import ADAPTER_CONFIG, minilm_dir
     from qa.reader import Reader
     from qa.train.trainer import prepare_model, save_model
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from qa.errors import NewsQAError
 from qa.squad import QAExample, article_titles, load_squad
-from qa.train.antonym_swap import antonym_swap_negatives
 from qa.train.entity_swap import entity_swap_negatives, spacy_tagger
 
 
@@ -129,7 +128,6 @@ def build_training_set(
     val_per_mille: int,
     seed: int,
     swap_fraction: float = 0.0,
-    antonym_fraction: float = 0.0,
 ) -> tuple[list[QAExample], list[QAExample]]:
     """Return (train, validation) examples; validation is a paragraph-level slice.
 
@@ -140,32 +138,7 @@ def build_training_set(
     negatives = paragraph_swap_negatives(examples, negative_fraction, seed)
     if swap_fraction > 0:
         negatives += entity_swap_negatives(examples, swap_fraction, seed, spacy_tagger(_require_spacy()))
-    if antonym_fraction > 0:
-        negatives += antonym_swap_negatives(examples, antonym_fraction, seed)
     examples += negatives
     train = [e for e in examples if _paragraph_bucket(e.context) >= val_per_mille]
     val = [e for e in examples if _paragraph_bucket(e.context) < val_per_mille]
     return train, val
-
-
-def with_title_context(examples: list[QAExample], sources: list[str]) -> list[QAExample]:
-    """Each example of `sources` read with its article title first, as the assistant reads
-    a news passage after its headline (`qa.assistant.headline_context`).
-
-    A reader trained only on bare paragraphs learns that a question naming something its
-    passage lacks is unanswerable, and so declines "What was the UNGA vote?" on a passage
-    that only says "the vote"; with the title in front it can learn where the subject is
-    named. Answers stay in the paragraph (offsets shift past the title); titles of sources
-    without real ones (Reddit, Amazon reviews, COVID-QA) are never used.
-    """
-    out = []
-    for e in examples:
-        title = e.title.replace("_", " ").strip()
-        if e.source not in sources or not title:
-            out.append(e)
-            continue
-        shift = len(title) + 1
-        out.append(
-            replace(e, context=f"{title}\n{e.context}", answers=tuple((text, start + shift) for text, start in e.answers))
-        )
-    return out

@@ -29,7 +29,7 @@ import torch
 from tqdm import tqdm
 
 from qa.encoders import resolve_encoder
-from qa.train.data import build_training_set, with_title_context
+from qa.train.data import TrainingDataError, build_training_set
 from qa.train.features import Feature, make_features
 
 DEFAULT_SOURCES = [
@@ -50,8 +50,6 @@ class TrainConfig:
     sources: list[str] = field(default_factory=lambda: list(DEFAULT_SOURCES))
     negative_fraction: float = 0.1  # paragraph-swap negatives, as a share of answerable questions
     swap_fraction: float = 0.0  # entity-swap negatives (qa/train/entity_swap.py; needs spaCy)
-    # antonym-swap negatives, as a share of the questions with a swappable word (qa/train/antonym_swap.py)
-    antonym_fraction: float = 0.0
     val_per_mille: int = 20
     max_length: int = 384
     stride: int = 128
@@ -68,8 +66,6 @@ class TrainConfig:
     # split, so the threshold is still chosen on unseen questions) but needs a fresh
     # order, or a partial epoch would revisit the windows the previous stage saw.
     order_seed: int | None = None
-    # sources whose titles are real article titles, read before each paragraph (train side only)
-    title_sources: list[str] = field(default_factory=list)
     freeze_layers: int = 0  # embeddings and this many lower encoder layers stay as loaded
     lora_rank: int = 0  # > 0: LoRA adapters on every linear layer above `freeze_layers`, span head trained whole
     lora_alpha: int = 0  # 0 = 2 x lora_rank
@@ -79,7 +75,11 @@ class TrainConfig:
     # How a run is executed, not what it learns: may change between sessions of one run.
     RUNTIME_FIELDS = ("threads", "checkpoint_every")
 
-    def same_run(self, other: "TrainConfig") -> bool:
+    # Fields of withdrawn experiments (stage 6's antonym swaps, stage 7's title context; see
+    # the model card's history): a stored run that left them at these values loads as before.
+    RETIRED_FIELDS = {"antonym_fraction": 0.0, "title_sources": []}
+
+    def same_run(self, other: TrainConfig) -> bool:
         """Whether `other` describes the same training (runtime fields aside), so a checkpoint carries over."""
         mine, theirs = asdict(self), asdict(other)
         for name in self.RUNTIME_FIELDS:
@@ -90,14 +90,23 @@ class TrainConfig:
         """(train, validation) examples of this config: the one place its data fields are read."""
         return build_training_set(
             Path(self.data_dir), self.sources, self.negative_fraction, self.val_per_mille, self.seed,
-            self.swap_fraction, self.antonym_fraction,
+            self.swap_fraction,
         )
 
     @classmethod
-    def from_file(cls, path: Path, **overrides: object) -> "TrainConfig":
+    def from_dict(cls, data: dict) -> TrainConfig:
+        """A config from its JSON form; retired fields are accepted only at their neutral values."""
+        data = dict(data)
+        for name, neutral in cls.RETIRED_FIELDS.items():
+            if name in data and data.pop(name) != neutral:
+                raise TrainingDataError(f"config field {name!r} belongs to a withdrawn experiment and is no longer supported")
+        return cls(**data)
+
+    @classmethod
+    def from_file(cls, path: Path, **overrides: object) -> TrainConfig:
         data = json.loads(Path(path).read_text()) if path else {}
         data.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**data)
+        return cls.from_dict(data)
 
 
 def _batches(features: list[Feature], batch_size: int, seed: int) -> list[list[int]]:
@@ -106,7 +115,7 @@ def _batches(features: list[Feature], batch_size: int, seed: int) -> list[list[i
     order = list(range(len(features)))
     rng.shuffle(order)
     bucket = batch_size * 50
-    batches = []
+    batches: list[list[int]] = []
     for i in range(0, len(order), bucket):
         group = sorted(order[i : i + bucket], key=lambda j: len(features[j].input_ids))
         batches.extend(group[k : k + batch_size] for k in range(0, len(group), batch_size))
@@ -152,8 +161,8 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
 
     run_dir.mkdir(parents=True, exist_ok=True)
     cfg_path = run_dir / "config.json"
-    if cfg_path.exists() and not TrainConfig(**json.loads(cfg_path.read_text())).same_run(config):
-        raise SystemExit(f"{run_dir} holds a run with a different config; use a new --run-dir")
+    if cfg_path.exists() and not TrainConfig.from_dict(json.loads(cfg_path.read_text())).same_run(config):
+        raise TrainingDataError(f"{run_dir} holds a run with a different config; use a new --run-dir")
     cfg_path.write_text(json.dumps(asdict(config), indent=2))
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -169,8 +178,6 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
     if config.max_train_examples:
         train = random.Random(config.seed).sample(train, min(config.max_train_examples, len(train)))
     (run_dir / "validation_ids.json").write_text(json.dumps([e.id for e in val]))
-    if config.title_sources:
-        train = with_title_context(train, config.title_sources)
     features = make_features(train, tokenizer, config.max_length, config.stride, seed=config.seed)
     batches_per_epoch = math.ceil(len(features) / config.batch_size)
     total_steps = int(batches_per_epoch * config.epochs)

@@ -2,7 +2,7 @@
 
 The abstention threshold is chosen here, on training-side data (the paragraph-level
 validation slice, which holds SQuAD v2.0 training-article unanswerables, paragraph-swap
-negatives and, when the run makes them, entity- and antonym-swap negatives), never on the
+negatives and, when the run makes them, entity-swap negatives), never on the
 held-out benchmarks. Abstention is reported per kind of negative: a paragraph about
 something else is far easier to decline than a question one detail away from answerable.
 """
@@ -17,7 +17,6 @@ from tqdm import tqdm
 from qa.evaluate.metrics import abstention_curve, best_em, best_f1, threshold_keeping
 from qa.reader import Reader
 from qa.squad import QAExample
-from qa.train.antonym_swap import ANTONYM_ID_SUFFIX
 from qa.train.data import PARAGRAPH_SWAP_SUFFIX, SYNTHETIC_SOURCE
 from qa.train.entity_swap import SWAP_ID_SUFFIX
 
@@ -109,8 +108,6 @@ def negative_kind(example: QAExample) -> str:
     """How an unanswerable example was made: they differ a lot in difficulty."""
     if example.id.endswith(SWAP_ID_SUFFIX):
         return "entity swap"
-    if example.id.endswith(ANTONYM_ID_SUFFIX):
-        return "antonym swap"
     if example.id.endswith(PARAGRAPH_SWAP_SUFFIX):
         return "paragraph swap"
     return "written unanswerable"
