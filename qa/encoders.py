@@ -176,9 +176,17 @@ def load_qa_model(directory: Path, **kwargs: object):
     import json
 
     from peft import PeftModel
+    from transformers.utils import logging as hf_logging
 
     base_name = json.loads((directory / ADAPTER_CONFIG).read_text()).get("base_model_name_or_path")
-    base = AutoModelForQuestionAnswering.from_pretrained(str(resolve_encoder(base_name)), **kwargs)
+    # the base has no span head by design (the adapter brings it): transformers' load report
+    # calling it "MISSING ... newly initialized" would only alarm the user
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        base = AutoModelForQuestionAnswering.from_pretrained(str(resolve_encoder(base_name)), **kwargs)
+    finally:
+        hf_logging.set_verbosity(verbosity)
     model = PeftModel.from_pretrained(base, str(directory))
     _require_head(_adapter_missing_head(directory), directory)
     return model.merge_and_unload()

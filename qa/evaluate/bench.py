@@ -217,11 +217,15 @@ class NaivePipeline:
 
     def __init__(self, path: Path, max_seq_len: int = 384, doc_stride: int = 128, max_answer_len: int = 15) -> None:
         import torch
-        from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+        from transformers import AutoTokenizer
+
+        from qa.encoders import load_qa_model
 
         self.torch = torch
         self.tokenizer = AutoTokenizer.from_pretrained(str(path))
-        self.model = AutoModelForQuestionAnswering.from_pretrained(str(path), dtype=torch.float32).eval()
+        self.model = load_qa_model(path, dtype=torch.float32).eval()  # a LoRA reader: merged, as the Reader runs it
+        # MPNet takes no token_type_ids
+        self.inputs = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in self.tokenizer.model_input_names]
         self.max_seq_len, self.doc_stride, self.max_answer_len = max_seq_len, doc_stride, max_answer_len
 
     def __call__(self, question: list[str] | str, context: list[str] | str) -> list[dict[str, Any]] | dict[str, Any]:
@@ -240,7 +244,7 @@ class NaivePipeline:
         )
         best = {"score": 0.0, "start": 0, "end": 0, "answer": ""}
         for w in range(len(enc["input_ids"])):
-            inputs = {k: torch.tensor([enc[k][w]]) for k in ("input_ids", "attention_mask", "token_type_ids")}
+            inputs = {k: torch.tensor([enc[k][w]]) for k in self.inputs}
             with torch.no_grad():
                 out = self.model(**inputs)
             context_mask = np.array([s == 1 for s in enc.sequence_ids(w)])
@@ -267,10 +271,12 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 def make_naive(path: Path) -> tuple[Callable[[str, list[str]], str], str]:
     """(answer(question, passages) -> best answer text, description) of the naive baseline."""
     import torch
-    from transformers import AutoModelForQuestionAnswering, AutoTokenizer, pipeline
+    from transformers import AutoTokenizer, pipeline
+
+    from qa.encoders import load_qa_model
 
     try:
-        model = AutoModelForQuestionAnswering.from_pretrained(str(path), dtype=torch.float32)
+        model = load_qa_model(path, dtype=torch.float32)
         pipe = pipeline("question-answering", model=model, tokenizer=AutoTokenizer.from_pretrained(str(path)), device=-1)
         how = 'transformers.pipeline("question-answering"), pipe(question=[q]*5, context=passages)'
     except (KeyError, ValueError) as err:  # "The task question-answering has been removed from transformers"
