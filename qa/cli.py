@@ -92,7 +92,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise CliError(f"path not found: {', '.join(missing)}")
-    index, report = CorpusIndex.open(settings.index_dir, paths, settings)
+    # a damaged index is rebuilt (with a warning); a second `qa index` on the same
+    # directory waits for the first (one line says so), then updates from its result
+    index, report = CorpusIndex.open(settings.index_dir, paths, settings, repair=True)
     articles = index.articles()
     print(f"index {settings.index_dir}: {report}; {len(index.files)} files, {len(articles)} articles, "
           f"{len(index.chunks)} passages")
@@ -164,7 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--chunk-tokens", type=int, help=f"passage size in embedder tokens (default {defaults.chunk_tokens})")
         p.add_argument("--chunk-overlap", type=int, help=f"overlap between passages in tokens (default {defaults.chunk_overlap})")
 
-    p = sub.add_parser("index", help="build or update the index of articles")
+    p = sub.add_parser(
+        "index",
+        help="build or update the index of articles",
+        description="Build or update the index of articles. An index whose files fail their checksums "
+        "is rebuilt (with a warning). One writer at a time: while another `qa index` writes the same "
+        "index directory this one waits (saying for which process), then updates from its result; "
+        "`qa ask` does not wait but says the index is being written.",
+    )
     p.add_argument("paths", nargs="+", help="files or directories of .txt/.md/.jsonl articles")
     common(p)
     p.set_defaults(func=cmd_index)

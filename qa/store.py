@@ -2,16 +2,24 @@
 
 On disk an index is a directory of generations:
 
-    index/CURRENT            -> "gen-000007"   (replaced atomically)
-    index/gen-000007/manifest.json   embedder, chunking, fingerprint of every source file
-    index/gen-000007/chunks.jsonl    one Chunk per line, in vector order
-    index/gen-000007/vectors.npy     unit vectors (float32), row i <-> chunk i
-    index/gen-000007/faiss.index     inner-product index over those vectors
-    index/gen-000007/bm25/           bm25s index over Chunk.search_text
+    index/CURRENT            -> "gen-000007-3fa2c1"   (replaced atomically)
+    index/.lock              flock()ed by the one process writing a generation
+    index/gen-000007-3fa2c1/manifest.json   embedder, chunking, fingerprint of every source
+                                            file, sha256 of every other file below
+    index/gen-000007-3fa2c1/chunks.jsonl    one Chunk per line, in vector order
+    index/gen-000007-3fa2c1/vectors.npy     unit vectors (float32), row i <-> chunk i
+    index/gen-000007-3fa2c1/faiss.index     inner-product index over those vectors
+    index/gen-000007-3fa2c1/bm25/           bm25s index over Chunk.search_text
 
-A new generation is written completely before CURRENT is switched to it, so a crash at
-any moment leaves the previous generation intact and loadable. Updating re-reads only
-files whose fingerprint changed and reuses every other file's chunks and vectors.
+A new generation is written completely (in `.gen-*.tmp-PID`, then renamed to a name no
+generation ever had) before CURRENT is switched to it, so a crash at any moment leaves
+the previous generation intact and loadable; the next write removes what a dead
+process left (temporary folders, generations CURRENT does not name). Writers are
+serialised by `.lock` (the kernel drops it when its process dies, so a killed writer
+never blocks the next). Loading checks every file against the manifest's sha256: a
+damaged or edited generation is refused as `IndexUnreadable`, never answered from,
+and `qa index` (`open(repair=True)`) rebuilds it. Updating re-reads only files whose
+fingerprint changed and reuses every other file's chunks and vectors.
 
 Indexing a big corpus takes a CPU hours, so a caller that must stay quick (`qa ask`)
 passes `max_update_bytes`: an index needing more reading than that is not touched and
@@ -20,12 +28,19 @@ passes `max_update_bytes`: an index needing more reading than that is not touche
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import json
 import os
+import re
+import secrets
 import shutil
+import sys
 import time
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -42,7 +57,8 @@ from qa.types import Chunk
 
 # 2: over-long sentences are cut to the chunk budget and titles are capped (qa.chunk,
 # qa.ingest), so chunks of version-1 indexes may be unbounded: those are rebuilt.
-FORMAT_VERSION = 2
+# 3: the manifest holds the sha256 of every file of its generation, checked on load.
+FORMAT_VERSION = 3
 Progress = Callable[[int, int, str], None]
 Ranking = list[tuple[int, float]]  # (chunk id, score), best first
 PendingFile = tuple[str, Path, str, os.stat_result, str]  # key, path, label, stat, sha256
@@ -77,6 +93,69 @@ class IndexUnreadable(NewsQAError):
 
 class IndexOutOfDate(NewsQAError):
     """The index needs more (re)indexing than the caller allowed; run `qa index`."""
+
+
+class IndexBusy(NewsQAError):
+    """Another process is writing the index and the caller chose not to wait for it."""
+
+
+LOCK_NAME = ".lock"
+_GEN_NAME = re.compile(r"gen-(\d{6,})(?:-[0-9a-f]+)?")
+_TMP_NAME = re.compile(r"\..*\.tmp-(\d+)")
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+@contextmanager
+def write_lock(index_dir: Path, wait: bool = True) -> Iterator[bool]:
+    """Hold `index_dir/.lock` (fcntl.flock) for the duration; yields whether we had to wait.
+
+    The lock dies with its process, so a writer killed with SIGKILL never blocks the
+    next. With `wait=False` a held lock raises `IndexBusy` at once; with `wait=True`
+    one line on stderr says who is being waited for.
+    """
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    waited = False
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "another process"
+            if not wait:
+                raise IndexBusy(
+                    f"the index at {index_dir} is being written by pid {holder}; try again when it has finished"
+                ) from None
+            print(f"waiting for pid {holder}, which is writing the index at {index_dir}...", file=sys.stderr, flush=True)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            waited = True
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield waited
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def _file_checksums(gen: Path) -> dict[str, str]:
+    """sha256 of every file of a generation but its manifest, by posix path inside it."""
+    return {
+        path.relative_to(gen).as_posix(): _sha256(path)
+        for path in sorted(gen.rglob("*"))
+        if path.is_file() and path.name != "manifest.json" and ".tmp-" not in path.name
+    }
 
 
 @dataclass
@@ -153,6 +232,7 @@ class CorpusIndex:
         self._bm25: Any = None  # bm25s.BM25, likewise on first BM25 search
         self._stemmer_obj: Any = None
         self._gen_dir: Path | None = None  # generation the search structures may be read from
+        self._checksums: dict[str, str] = {}  # sha256 of the files of that generation
 
     # ---------------------------------------------------------------- identity
     def _params(self) -> dict:
@@ -174,46 +254,102 @@ class CorpusIndex:
         bar: bool = True,
         max_update_bytes: int | None = None,
         embedder: Embedder | None = None,
+        repair: bool = False,
     ) -> tuple[CorpusIndex, UpdateReport]:
         """Load the index if it matches `roots`, update it if files changed, build it if absent.
 
         With `max_update_bytes`, raise `IndexOutOfDate` (and write nothing) rather than
-        read more than that many bytes of new or changed files.
+        read more than that many bytes of new or changed files. A damaged index raises
+        `IndexUnreadable` naming the `qa index` command that rebuilds it; with `repair`
+        (what `qa index` passes) it is rebuilt, with a warning.
         """
         index = cls(index_dir, roots, settings, embedder)
         report = UpdateReport()
-        if not index.load():
-            report.rebuilt = bool(index._current_dir())
+        try:
+            loaded = index.load()
+        except IndexUnreadable as exc:
+            if not repair:
+                raise IndexUnreadable(f"{exc}; run `{index._index_command()}` to rebuild it") from exc
+            warnings.warn(f"{exc}; rebuilding it", stacklevel=2)
+            index._reset()
+            loaded, report.rebuilt = False, True
+        if not loaded:
+            report.rebuilt = report.rebuilt or bool(index._current_dir())
         report = index.sync(progress=progress, bar=bar, report=report, max_update_bytes=max_update_bytes)
         return index, report
 
-    def _current_dir(self) -> Path | None:
+    def _reset(self) -> None:
+        self.chunks, self.vectors, self.files = [], np.zeros((0, 0), dtype=np.float32), {}
+        self._faiss = self._bm25 = self._gen_dir = None
+        self._checksums = {}
+
+    def _current_dir(self, strict: bool = False) -> Path | None:
+        """The generation CURRENT names; None if there is none (or, unless `strict`, if
+        CURRENT is unreadable or names no generation: `strict` raises `IndexUnreadable`)."""
         pointer = self.index_dir / "CURRENT"
         if not pointer.exists():
             return None
-        gen = self.index_dir / pointer.read_text().strip()
-        return gen if gen.is_dir() else None
+        try:
+            name = pointer.read_text(encoding="ascii").strip()
+        except (OSError, ValueError) as exc:
+            if strict:
+                raise IndexUnreadable(f"index at {self.index_dir} is damaged: CURRENT is unreadable ({exc})") from exc
+            return None
+        gen = self.index_dir / name
+        if _GEN_NAME.fullmatch(name) and gen.is_dir():
+            return gen
+        if strict:
+            raise IndexUnreadable(f"index at {self.index_dir} is damaged: CURRENT names {name[:80]!r}, no generation here")
+        return None
 
     def load(self) -> bool:
-        """Read the current generation; False if there is none or it was built differently."""
-        gen = self._current_dir()
+        """Read the current generation; False if there is none or it was built differently.
+
+        Every file is checked against the sha256 its manifest recorded: a missing,
+        truncated or edited file raises `IndexUnreadable`, so no answer ever comes from
+        a damaged index.
+        """
+        gen = self._current_dir(strict=True)
         if gen is None:
             return False
         try:
-            manifest = json.loads((gen / "manifest.json").read_text())
+            manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+            if not isinstance(manifest, dict):
+                raise ValueError("manifest.json is not a JSON object")
             if manifest.get("params") != self._params():
                 return False
+            checksums = self._verify(gen, manifest.get("checksums"))
             with (gen / "chunks.jsonl").open(encoding="utf-8") as fh:
                 chunks = [Chunk.from_dict(json.loads(line)) for line in fh]
-            vectors = np.load(gen / "vectors.npy")
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise IndexUnreadable(f"index at {gen} is unreadable ({exc}); delete it or run `qa index` again") from exc
-        if len(chunks) != len(vectors):
-            raise IndexUnreadable(f"index at {gen} is inconsistent: {len(chunks)} chunks, {len(vectors)} vectors")
-        self.chunks, self.vectors = chunks, vectors
-        self.files = {k: FileEntry(**v) for k, v in manifest["files"].items()}
-        self._gen_dir = gen
+            vectors = np.load(gen / "vectors.npy", allow_pickle=False)
+            files = {k: FileEntry(**v) for k, v in manifest["files"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise IndexUnreadable(f"index at {gen} is unreadable ({exc})") from exc
+        if vectors.ndim != 2 or len(chunks) != len(vectors) or len(chunks) != manifest.get("chunks"):
+            raise IndexUnreadable(
+                f"index at {gen} is inconsistent: {len(chunks)} chunks, {len(vectors)} vectors, "
+                f"{manifest.get('chunks')} in the manifest"
+            )
+        self.chunks, self.vectors, self.files = chunks, vectors, files
+        self._gen_dir, self._checksums = gen, checksums
+        self._faiss = self._bm25 = None
         return True
+
+    @staticmethod
+    def _verify(gen: Path, checksums: Any) -> dict[str, str]:
+        """`checksums` if every file it names is in `gen` with that sha256; else IndexUnreadable."""
+        if not isinstance(checksums, dict) or not all(isinstance(v, str) for v in checksums.values()):
+            raise IndexUnreadable(f"index at {gen} is damaged: its manifest has no file checksums")
+        for required in ("chunks.jsonl", "vectors.npy", "faiss.index"):
+            if required not in checksums:
+                raise IndexUnreadable(f"index at {gen} is damaged: its manifest lists no {required}")
+        for name, digest in checksums.items():
+            path = gen / name
+            if ".." in Path(name).parts or not path.is_file():
+                raise IndexUnreadable(f"index at {gen} is damaged: {name} is missing")
+            if _sha256(path) != digest:
+                raise IndexUnreadable(f"index at {gen} is damaged: {name} was changed or truncated (sha256 mismatch)")
+        return dict(checksums)
 
     @staticmethod
     def stored_roots(index_dir: Path) -> list[Path] | None:
@@ -259,13 +395,42 @@ class CorpusIndex:
         keep, todo = self._plan(report)
         gen = self._current_dir()
         if not report.dirty and gen is not None:
-            if any(keep[k].mtime_ns != self.files[k].mtime_ns for k in keep):
+            touched = any(keep[k].mtime_ns != self.files[k].mtime_ns for k in keep)
+            if touched or self._leftovers():
                 self.files = keep  # touched, not changed: same rows, only the fingerprints move
-                self._write_manifest(gen)
+                try:
+                    with write_lock(self.index_dir, wait=False):
+                        if touched and self._current_dir() == gen == self._gen_dir:
+                            self._write_manifest(gen)
+                        self._remove_leftovers()  # of a writer that died after its switch
+                except IndexBusy:
+                    pass  # the writer holding the lock does both
             return report
         if max_update_bytes is not None and report.pending_bytes > max_update_bytes:
             raise IndexOutOfDate(self._out_of_date(report, todo, max_update_bytes))
+        # quick callers (a limit) do not queue behind a long `qa index`; `qa index` waits
+        with write_lock(self.index_dir, wait=max_update_bytes is None):
+            if self._current_dir() != gen:
+                # another writer switched generations while we waited: start from its work
+                rebuilt = report.rebuilt
+                self._reset()
+                try:
+                    loaded = self.load()
+                except IndexUnreadable:
+                    loaded = False
+                report.rebuilt = rebuilt and not loaded
+                keep, todo = self._plan(report)
+                if not report.dirty and self._current_dir() is not None:
+                    return report
+                if max_update_bytes is not None and report.pending_bytes > max_update_bytes:
+                    raise IndexOutOfDate(self._out_of_date(report, todo, max_update_bytes))
+            self._update(keep, todo, progress, bar)
+        if progress:
+            progress(len(todo), len(todo), f"indexed: {report}")
+        return report
 
+    def _update(self, keep: dict[str, FileEntry], todo: list[PendingFile], progress: Progress | None, bar: bool) -> None:
+        """Read `todo`, reuse `keep`'s rows, and write the result as a new generation."""
         chunks: list[Chunk] = []
         vectors: list[np.ndarray] = []
         files: dict[str, FileEntry] = {}
@@ -286,13 +451,11 @@ class CorpusIndex:
         self.files = files
         self._faiss = self._bm25 = self._gen_dir = None  # stale: rebuilt from the new rows
         self._write()
-        if progress:
-            progress(len(todo), len(todo), f"indexed: {report}")
-        return report
 
     def _plan(self, report: UpdateReport) -> tuple[dict[str, FileEntry], list[PendingFile]]:
         """(entries to keep as they are, files to read); fills in `report`."""
         current = self.scan()
+        report.added, report.changed = [], []
         keep: dict[str, FileEntry] = {}
         todo: list[PendingFile] = []
         for key, (path, label) in current.items():
@@ -321,15 +484,20 @@ class CorpusIndex:
             state = "was built with other settings or by an older version"
         else:
             state = "is out of date"
-        command = " ".join(["qa index", *map(str, self.roots), "--index", str(self.index_dir)])
-        chunking = (self.settings.chunk_tokens, self.settings.chunk_overlap)
-        if chunking != (Settings().chunk_tokens, Settings().chunk_overlap):
-            command += " --chunk-tokens {} --chunk-overlap {}".format(*chunking)
+        command = self._index_command()
         return (
             f"the index at {self.index_dir} {state}: {len(todo)} file(s), "
             f"{format_size(report.pending_bytes)} to read, more than the "
             f"{format_size(limit)} indexed on the fly; run `{command}` first"
         )
+
+    def _index_command(self) -> str:
+        """The `qa index` command line that builds this index."""
+        command = " ".join(["qa index", *map(str, self.roots), "--index", str(self.index_dir)])
+        chunking = (self.settings.chunk_tokens, self.settings.chunk_overlap)
+        if chunking != (Settings().chunk_tokens, Settings().chunk_overlap):
+            command += " --chunk-tokens {} --chunk-overlap {}".format(*chunking)
+        return command
 
     def _chunk_files(self, todo, files, offset, progress, bar) -> list[Chunk]:
         count_tokens = self.embedder.token_counter()
@@ -363,13 +531,18 @@ class CorpusIndex:
 
     # ---------------------------------------------------------------- writing
     def _write(self) -> None:
-        """Write a complete new generation, then atomically point CURRENT at it."""
+        """Write a complete new generation, then atomically point CURRENT at it.
+
+        Called with the write lock held. A death at any step leaves CURRENT naming a
+        complete generation; what it leaves behind is removed by the next write.
+        """
         self.index_dir.mkdir(parents=True, exist_ok=True)
-        old = self._current_dir()
-        number = int(old.name.split("-")[1]) + 1 if old else 1
-        name = f"gen-{number:06d}"
+        self._remove_leftovers()
+        numbers = [int(m.group(1)) for p in self.index_dir.iterdir() if (m := _GEN_NAME.fullmatch(p.name))]
+        # unique: a generation renamed into place by a writer that died before switching
+        # CURRENT can never be in the way of the next one
+        name = f"gen-{max(numbers, default=0) + 1:06d}-{secrets.token_hex(3)}"
         tmp = self.index_dir / f".{name}.tmp-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
             for chunk in self.chunks:
@@ -380,15 +553,40 @@ class CorpusIndex:
         faiss.write_index(self._load_faiss(), str(tmp / "faiss.index"))
         if self.chunks:
             self._load_bm25().save(str(tmp / "bm25"))
+        self._checksums = _file_checksums(tmp)
         self._write_manifest(tmp)
         os.replace(tmp, self.index_dir / name)
         pointer_tmp = self.index_dir / f".CURRENT.tmp-{os.getpid()}"
-        pointer_tmp.write_text(name)
+        with pointer_tmp.open("w", encoding="ascii") as fh:
+            fh.write(name)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(pointer_tmp, self.index_dir / "CURRENT")
         self._gen_dir = self.index_dir / name
-        for stale in self.index_dir.glob("gen-*"):
-            if stale.name != name:
-                shutil.rmtree(stale, ignore_errors=True)
+        self._remove_leftovers()
+
+    def _remove_leftovers(self) -> None:
+        """Delete temporary folders of dead writers and every generation CURRENT does not name.
+
+        Only the lock holder calls this, so no live writer's work is removed.
+        """
+        for path in self._leftovers():
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+    def _leftovers(self) -> list[Path]:
+        """Temporary folders and files of dead writers, and generations CURRENT does not name."""
+        current = self._current_dir()
+        found = []
+        for path in self.index_dir.iterdir():
+            tmp = _TMP_NAME.fullmatch(path.name)
+            if tmp and _pid_alive(int(tmp.group(1))):
+                continue
+            if tmp or (_GEN_NAME.fullmatch(path.name) and path != current):
+                found.append(path)
+        return found
 
     def _write_manifest(self, gen: Path) -> None:
         """(Re)write `gen`'s manifest atomically; the rows it describes are already in place."""
@@ -399,6 +597,7 @@ class CorpusIndex:
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "chunks": len(self.chunks),
             "files": {k: v.__dict__ for k, v in self.files.items()},
+            "checksums": self._checksums,  # sha256 of every other file of the generation
         }
         tmp = gen / f".manifest.json.tmp-{os.getpid()}"
         tmp.write_text(json.dumps(manifest, indent=1))
