@@ -1,8 +1,10 @@
 """The assistant: one object that owns an index and a reader and answers questions.
 
-`answer()` runs the pipeline end to end: resolve follow-ups -> retrieve passages ->
-read spans (each passage after its article's headline) -> prefer article text over
-headlines -> merge identical answers -> cite source lines -> abstain below the threshold.
+`answer()` runs the pipeline end to end: resolve follow-ups -> retrieve passages (a
+follow-up within the previous answer's articles first) -> read spans (each passage after
+its article's headline) -> prefer article text over headlines -> merge identical answers
+-> prefer the newest dated report when articles disagree -> cite source lines -> abstain
+below the threshold.
 """
 
 from __future__ import annotations
@@ -10,22 +12,34 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from qa.cite import cite, merge_citations
 from qa.config import MAX_QUESTION_CHARS, Settings, check_threshold, check_top_k
 from qa.errors import NewsQAError
-from qa.followup import resolve, user_turns
+from qa.followup import Turn, conversation, new_names, resolve
 from qa.reader import Reader, Span
 from qa.retrieve import retrieve
 from qa.store import CorpusIndex, Progress, UpdateReport
-from qa.types import UNSURE_BELOW, Answer, Chunk, Citation, Hit
+from qa.types import UNSURE_BELOW, Answer, Chunk, Citation, EarlierReport, Hit
 
 NOT_FOUND = "I couldn't find that in the articles."
 # Candidate spans kept from each passage: enough for its best answer and the variants
 # that merge with it ("141 to 5" / "141 to 5,") to survive another passage's stronger ones.
 SPANS_PER_PASSAGE = 3
+# Candidates "confident enough" to stand beside the best one when articles disagree:
+# within this much of the best score (and at least even odds, and the threshold).
+# The reader's scores are probabilities comparable across passages; two articles that
+# each state a fact outright both score near 1 ("Viktor Yushchenko" 1.000, "Volodymyr
+# Zelensky" 0.9999 over two such articles), while a span the reader merely finds
+# plausible sits well below. A tenth is wide enough for the first, narrow enough that a
+# weak span never displaces a sure answer, and needs no tuning on the test questions.
+REPORT_MARGIN = 0.1
+# Earlier answers' sources remembered for follow-ups whose history is plain questions.
+RECENT_ANSWERS = 64
 # Terminal escape sequences pasted or piped in with a question: CSI ("\x1b[31m", or its
 # one-byte form "\x9b31m"), OSC ("\x1b]0;title\x07") and the short ones ("\x1bc", "\x1b(B").
 _ANSI_ESCAPE = re.compile(
@@ -104,6 +118,34 @@ def prefer_body(spans: list[Span], hits: list[Hit]) -> list[Span]:
     return body if any(s.score >= UNSURE_BELOW for s in body) else spans
 
 
+@dataclass
+class _Choice:
+    """The chosen answer and the disagreeing earlier reports beside it."""
+
+    text: str = ""
+    score: float = 0.0
+    citations: list[Citation] | None = None
+    earlier: list[EarlierReport] | None = None
+
+
+def _article(citation: Citation) -> tuple[str, str]:
+    return citation.source, citation.title
+
+
+def _agrees(a: str, b: str) -> bool:
+    """Two normalised answers that say the same thing ("Zelensky" in "Volodymyr Zelensky")."""
+    return a in b or b in a
+
+
+def _sources_of(citations: Sequence[Citation]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c.source for c in citations))
+
+
+def _previous(sources: Sequence[str]) -> str:
+    """``the previous answer's source (a.txt)`` for the retrieval note."""
+    return f"the previous answer's source{'s' if len(sources) > 1 else ''} ({', '.join(sources)})"
+
+
 class Assistant:
     """Answers questions over an indexed corpus with line-level citations.
 
@@ -117,6 +159,8 @@ class Assistant:
         self.index = index
         self.settings = settings or index.settings
         self.reader = reader if reader is not None else Reader.from_settings(self.settings)
+        # (question, *earlier questions) -> the sources its answer cited; see `_previous_sources`
+        self._recent: OrderedDict[tuple[str, ...], tuple[str, ...]] = OrderedDict()
 
     @classmethod
     def from_corpus(
@@ -176,42 +220,132 @@ class Assistant:
         top_k: int | None = None,
         threshold: float | None = None,
     ) -> Answer:
-        """Answer `question` from the articles, or abstain; never an uncited span."""
+        """Answer `question` from the articles, or abstain; never an uncited span.
+
+        `history` holds the earlier questions of the conversation, oldest first, as plain
+        strings or carrying the sources their answers cited (`qa.followup.conversation`).
+        A follow-up is searched for within the previous answer's articles first; across
+        the whole corpus when it names something they never mention, or when nothing in
+        them answers it. `search_note` on the answer says which.
+        """
         question = validate_question(question)
         k = self.settings.top_k if top_k is None else check_top_k(top_k)
         floor = self.settings.threshold if threshold is None else check_threshold(threshold)
-        history = [turn for turn in map(clean_text, user_turns(history)) if turn]
+        turns = [Turn(clean_text(t.question), t.sources) for t in conversation(history)]
+        turns = [turn for turn in turns if turn.question]
         started = time.perf_counter()
-        query = resolve(question, history)
-        hits = retrieve(self.index, query, k, self.settings.retrieval)
-        retrieved = time.perf_counter()
-        spans = (
-            self.reader.read(
-                question,
-                [h.chunk.text for h in hits],
-                top_n=SPANS_PER_PASSAGE,
-                contexts=[headline_context(h.chunk) for h in hits],
-                per_passage=True,
-            )
-            if hits
-            else []
-        )
-        read = time.perf_counter()
-        text, score, citations = self._best_answer(prefer_body(spans, hits), hits)
-        abstained = not citations or score < floor
+        query = resolve(question, [turn.question for turn in turns])
+        scope, note = self._follow_up_scope(question, query, turns, k, floor)
+        spent = {"retrieve": 0.0, "read": 0.0}
+        hits, choice = self._search(question, query, k, floor, scope, spent)
+        if scope and (not choice.citations or choice.score < floor):
+            note = f"in all articles: nothing in {_previous(scope)} answered it"
+            scope = None
+            hits, choice = self._search(question, query, k, floor, scope, spent)
+        abstained = not choice.citations or choice.score < floor
+        citations = [] if abstained else list(choice.citations or [])
+        self._remember([*(turn.question for turn in turns), question], _sources_of(citations))
         return Answer(
             question=question,
-            text=NOT_FOUND if abstained else text,
-            score=score,
+            text=NOT_FOUND if abstained else choice.text,
+            score=choice.score,
             abstained=abstained,
-            citations=[] if abstained else citations,
+            citations=citations,
             passages=hits,
             resolved_question=query,
-            timings={"retrieve": retrieved - started, "read": read - retrieved, "total": time.perf_counter() - started},
+            # "total" includes re-answering an earlier question whose sources were unknown
+            timings={**spent, "total": time.perf_counter() - started},
+            searched_in=list(scope or []),
+            search_note=note,
+            earlier_reports=[] if abstained else list(choice.earlier or []),
         )
 
-    def _best_answer(self, spans: list[Span], hits: list[Hit]) -> tuple[str, float, list[Citation]]:
-        """Group spans saying the same thing; the best group wins and cites every line it was found on."""
+    def _search(
+        self, question: str, query: str, k: int, floor: float, scope: tuple[str, ...] | None, spent: dict[str, float]
+    ) -> tuple[list[Hit], _Choice]:
+        """Retrieve (within `scope` when given) and read; adds the seconds taken to `spent`."""
+        started = time.perf_counter()
+        hits = retrieve(self.index, query, k, self.settings.retrieval, sources=scope)
+        retrieved = time.perf_counter()
+        choice = self._choose(self._read(question, hits), hits, floor)
+        spent["retrieve"] += retrieved - started
+        spent["read"] += time.perf_counter() - retrieved
+        return hits, choice
+
+    def _read(self, question: str, hits: list[Hit]) -> list[Span]:
+        if not hits:
+            return []
+        spans = self.reader.read(
+            question,
+            [h.chunk.text for h in hits],
+            top_n=SPANS_PER_PASSAGE,
+            contexts=[headline_context(h.chunk) for h in hits],
+            per_passage=True,
+        )
+        return prefer_body(spans, hits)
+
+    # ------------------------------------------------------------- follow-ups
+
+    def _follow_up_scope(
+        self, question: str, query: str, turns: list[Turn], k: int, floor: float
+    ) -> tuple[tuple[str, ...] | None, str]:
+        """The sources a follow-up is searched in (None: all), and the note saying why.
+
+        Only a question that `resolve` folded history into is a follow-up. It stays with
+        the sources the previous answer cited unless it names something (`new_names`)
+        none of them mention; a previous answer that cited nothing leaves it to the
+        whole corpus, as before.
+        """
+        if not turns or query == question:
+            return None, ""
+        sources = self._previous_sources(turns, k, floor)
+        if not sources:
+            return None, ""
+        wanted = set(sources)
+        text = "\n".join(c.search_text for c in self.index.chunks if c.source in wanted)
+        new = new_names(question, text)
+        if new:
+            named = ", ".join(f"“{name}”" for name in new)
+            return None, f"in all articles: {named} is not in {_previous(sources)}"
+        return sources, f"in {_previous(sources)}"
+
+    def _previous_sources(self, turns: list[Turn], k: int, floor: float) -> tuple[str, ...]:
+        """The sources the answer to `turns[-1]` cited.
+
+        Given by the history when it carries them; else remembered from when this
+        assistant answered that question (the chat asks the same assistant turn after
+        turn); else found by answering it again with its own earlier turns.
+        """
+        previous = turns[-1]
+        if previous.sources is not None:
+            return previous.sources
+        key = tuple(turn.question for turn in turns)
+        if key not in self._recent:
+            try:
+                self.answer(previous.question, history=turns[:-1], top_k=k, threshold=floor)
+            except QuestionError:  # an earlier turn no reader should see: search everywhere
+                return ()
+        return self._recent.get(key, ())
+
+    def _remember(self, questions: list[str], sources: tuple[str, ...]) -> None:
+        key = tuple(questions)
+        self._recent[key] = sources
+        self._recent.move_to_end(key)
+        while len(self._recent) > RECENT_ANSWERS:
+            self._recent.popitem(last=False)
+
+    # -------------------------------------------------------------- choosing
+
+    def _choose(self, spans: list[Span], hits: list[Hit], floor: float) -> _Choice:
+        """Group spans saying the same thing; pick the answer, and the earlier reports.
+
+        The best-scoring group wins and cites every line it was found on, unless articles
+        disagree: among the groups within `REPORT_MARGIN` of the best (and at least even
+        odds and `floor`), the one from the most recently dated article wins (an undated
+        article cannot be placed in time, so a dated one goes first). The other such
+        groups from older or undated articles, and not contained in the answer, become
+        `EarlierReport`s, one per article, each with its citation.
+        """
         groups: dict[str, list[tuple[Span, Citation]]] = {}
         for span in spans:
             citation = cite(hits[span.passage].chunk, span.start, span.end)
@@ -222,12 +356,58 @@ class Assistant:
                 continue
             groups.setdefault(_normalize(clipped), []).append((span, citation))
         if not groups:
-            return "", 0.0, []
-        best = max(groups.values(), key=lambda g: max(s.score for s, _ in g))
-        top_span, top_citation = max(best, key=lambda pair: pair[0].score)
-        citations = merge_citations([top_citation] + [c for _, c in best])
+            return _Choice()
+        best_score = max(span.score for group in groups.values() for span, _ in group)
+        bar = max(UNSURE_BELOW, floor, best_score - REPORT_MARGIN)
+        # each group's strongest claim to recency: its newest dated span over the bar
+        dated: dict[str, tuple[Span, Citation]] = {}
+        for key, group in groups.items():
+            sure = [(s, c) for s, c in group if s.score >= bar and c.date]
+            if sure:
+                dated[key] = max(sure, key=lambda pair: (pair[1].date or "", pair[0].score))
+        best_key = max(groups, key=lambda key: max(s.score for s, _ in groups[key]))
+        chosen = best_key
+        if dated:
+            newest = max(dated, key=lambda key: (dated[key][1].date or "", dated[key][0].score))
+            best_date = dated[best_key][1].date if best_key in dated else None
+            if best_date is None or (dated[newest][1].date or "") > best_date:
+                chosen = newest
+        group = groups[chosen]
+        top_span, top_citation = max(group, key=lambda pair: pair[0].score)
+        citations = merge_citations([top_citation] + [c for _, c in group])
         # a span run on across hard-wrapped lines reads as one line of text
-        return top_citation.quote[top_citation.start : top_citation.end].replace("\n", " "), top_span.score, citations
+        text = top_citation.quote[top_citation.start : top_citation.end].replace("\n", " ")
+        answer_date = dated[chosen][1].date if chosen in dated else None
+        return _Choice(text, top_span.score, citations, self._earlier(groups, chosen, answer_date, bar))
+
+    @staticmethod
+    def _earlier(
+        groups: dict[str, list[tuple[Span, Citation]]], chosen: str, answer_date: str | None, bar: float
+    ) -> list[EarlierReport]:
+        """Confident answers from articles older than (or, undated, not placeable beside)
+        the dated answer that say something else; the best one per article."""
+        if answer_date is None:
+            return []
+        answer_articles = {_article(c) for _, c in groups[chosen]}
+        per_article: dict[tuple[str, str], tuple[Span, Citation]] = {}
+        for key, group in groups.items():
+            if _agrees(key, chosen):
+                continue
+            for span, citation in group:
+                article = _article(citation)
+                if span.score < bar or article in answer_articles:
+                    continue
+                if citation.date is not None and citation.date >= answer_date:
+                    continue
+                if article not in per_article or span.score > per_article[article][0].score:
+                    per_article[article] = (span, citation)
+        reports = [
+            EarlierReport(
+                text=c.quote[c.start : c.end].replace("\n", " "), score=s.score, date=c.date, citation=c
+            )
+            for s, c in per_article.values()
+        ]
+        return sorted(reports, key=lambda r: (r.date or "", r.score), reverse=True)
 
 
 _default: Assistant | None = None

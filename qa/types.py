@@ -126,6 +126,28 @@ class Hit:
 UNSURE_BELOW = 0.5
 
 
+@dataclass(frozen=True)
+class EarlierReport:
+    """An answer an older (or undated) article gives that a newer one contradicts.
+
+    Shown beside the answer rather than dropped: the reader was about as sure of it, and
+    the journalist decides which report holds.
+    """
+
+    text: str
+    score: float
+    date: str | None
+    citation: Citation
+
+    def to_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "score": round(float(self.score), 4),
+            "date": self.date,
+            "citation": self.citation.to_dict(),
+        }
+
+
 @dataclass
 class Answer:
     """What the assistant says, with everything needed to check it."""
@@ -138,6 +160,11 @@ class Answer:
     passages: list[Hit] = field(default_factory=list)
     resolved_question: str = ""  # the retrieval query after folding in chat history
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    # sources retrieval was limited to (a follow-up kept to the previous answer's
+    # articles); empty: the whole corpus
+    searched_in: list[str] = field(default_factory=list)
+    search_note: str = ""  # why retrieval searched where it did, for the "Searched for" line
+    earlier_reports: list[EarlierReport] = field(default_factory=list)  # older articles that disagree
 
     @property
     def unsure(self) -> bool:
@@ -165,4 +192,7 @@ class Answer:
                 for h in self.passages
             ],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "searched_in": list(self.searched_in),
+            "search_note": self.search_note,
+            "earlier_reports": [r.to_dict() for r in self.earlier_reports],
         }

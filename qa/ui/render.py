@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 
-from qa.types import Answer, Citation, Hit
+from qa.types import Answer, Citation, EarlierReport, Hit
 
 NOT_FOUND = "I couldn't find that in the articles."
 
@@ -139,16 +139,35 @@ def render_reply(answer: Answer, threshold: float | None = None, max_passages: i
         quote = bold_span(citation.quote, citation.start, citation.end)
         parts.append(_blockquote(f"{quote} [{number}]"))
     parts.append("\n".join(citation_line(n, c) + "  " for n, c in enumerate(answer.citations, start=1)).rstrip())
+    if answer.earlier_reports:
+        parts.append(render_earlier_reports(answer.earlier_reports, first_number=len(answer.citations) + 1))
     return _with_reading(answer, "\n\n".join(parts))
+
+
+def render_earlier_reports(reports: Sequence[EarlierReport], first_number: int = 2) -> str:
+    """What older (or undated) articles said instead, each quoted and cited, numbered on
+    from the answer's citations: the newest report answers, the rest are not hidden."""
+    parts = ["**Earlier reports**"]
+    for number, report in enumerate(reports, start=first_number):
+        citation = report.citation
+        text = " ".join(report.text.split())
+        head = f"{bold_span(text, 0, len(text))} · {escape_markdown(report.date or 'undated')}"
+        head += f" · confidence {format_confidence(report.score)}"
+        quote = bold_span(citation.quote, citation.start, citation.end)
+        parts.append(f"{head}\n\n{_blockquote(f'{quote} [{number}]')}\n\n{citation_line(number, citation)}")
+    return "\n\n".join(parts)
 
 
 def _with_reading(answer: Answer, reply: str) -> str:
     """Prefix the search a follow-up became ("How many abstained?" + the earlier
-    question), so a wrong reading of the conversation is visible, not silent."""
+    question) and where it was searched (the previous answer's article, or all of them
+    and why), so a wrong reading of the conversation is visible, not silent."""
     resolved = " ".join((answer.resolved_question or "").split())
     if not resolved or resolved.casefold() == " ".join(answer.question.split()).casefold():
         return reply
-    return f"*Searched for: {escape_markdown(resolved)}*\n\n{reply}"
+    note = " ".join((answer.search_note or "").split())
+    where = f" · {escape_markdown(note)}" if note else ""
+    return f"*Searched for: {escape_markdown(resolved)}{where}*\n\n{reply}"
 
 
 def render_not_found(answer: Answer, threshold: float | None = None, max_passages: int = 3) -> str:

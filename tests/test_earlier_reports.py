@@ -1,0 +1,147 @@
+"""Newer news wins ties (#19): when dated articles disagree, the newest one answers and
+the others are shown beside it as "earlier reports", each cited."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qa.reader import Span
+from qa.types import Answer, Citation, EarlierReport
+from qa.ui import render
+
+QUESTION = "Who is the President of Ukraine?"
+OLD = "2005_ukraine.txt"
+NEW = "2022_ukraine.txt"
+ARTICLES = {
+    OLD: " date 2005-01-23 Yushchenko sworn in as Ukraine leader\n"
+    "- Ukraine has a new president after a rerun of the election.\n"
+    "Viktor Yushchenko is the President of Ukraine.\n"
+    "He was sworn in on Sunday in Kyiv before a large crowd.\n",
+    NEW: " date 2022-03-01 Zelensky addresses the European Parliament\n"
+    "- The Ukrainian leader spoke by video link.\n"
+    "Volodymyr Zelensky is the President of Ukraine.\n"
+    "He asked the European Union to prove that it stands with Ukraine.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def dated_index(tmp_path_factory):
+    from qa.config import Settings
+    from qa.store import CorpusIndex
+
+    corpus = tmp_path_factory.mktemp("dated-corpus")
+    for name, text in ARTICLES.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    (corpus / "undated.txt").write_text(
+        "Kuchma hands over\nLeonid Kuchma is the President of Ukraine.\n", encoding="utf-8"
+    )
+    index, _ = CorpusIndex.open(tmp_path_factory.mktemp("dated-index"), [corpus], Settings(), bar=False)
+    return index
+
+
+class _Scripted:
+    """A reader that gives each answer text a fixed score wherever the passage has it."""
+
+    def __init__(self, scores: dict[str, float]) -> None:
+        self.scores = scores
+
+    def read(self, question, passages, top_n=1, contexts=None, per_passage=False):
+        spans = []
+        for number, text in enumerate(passages):
+            for answer, score in self.scores.items():
+                at = text.find(answer + " is the President")
+                if at >= 0:
+                    spans.append(Span(number, at, at + len(answer), answer, score, 0.001))
+        return spans
+
+
+def _ask(index, scores: dict[str, float]) -> Answer:
+    from qa.assistant import Assistant
+
+    return Assistant(index, index.settings, reader=_Scripted(scores)).answer(QUESTION)  # type: ignore[arg-type]
+
+
+def test_newer_article_answers_with_the_older_shown_as_an_earlier_report(dated_index, reader_dir):
+    from qa.assistant import Assistant
+
+    bot = Assistant(dated_index, dated_index.settings.with_overrides(reader_path=reader_dir))
+    result = bot.answer(QUESTION)
+    assert result.text == "Volodymyr Zelensky"
+    assert (result.citations[0].source, result.citations[0].line, result.citations[0].date) == (NEW, 3, "2022-03-01")
+    reports = {r.citation.source: r for r in result.earlier_reports}
+    assert reports[OLD].text == "Viktor Yushchenko"
+    assert (reports[OLD].date, reports[OLD].citation.line) == ("2005-01-23", 3)
+    assert reports[OLD].citation.quote == "Viktor Yushchenko is the President of Ukraine."
+    data = json.loads(json.dumps(result.to_dict()))
+    assert {r["citation"]["source"] for r in data["earlier_reports"]} == set(reports)
+    assert data["earlier_reports"][0]["date"] == "2005-01-23"  # newest first; undated last
+
+
+def test_the_newest_dated_answer_wins_even_when_an_older_one_scores_higher(dated_index):
+    result = _ask(dated_index, {"Viktor Yushchenko": 1.0, "Volodymyr Zelensky": 0.95})
+    assert result.text == "Volodymyr Zelensky" and result.score == pytest.approx(0.95)
+    assert [(r.text, r.date) for r in result.earlier_reports] == [("Viktor Yushchenko", "2005-01-23")]
+
+
+def test_a_much_weaker_newer_answer_does_not_displace_a_sure_one(dated_index):
+    # more than REPORT_MARGIN below the best: the reader is not about as sure of it
+    result = _ask(dated_index, {"Viktor Yushchenko": 1.0, "Volodymyr Zelensky": 0.6})
+    assert result.text == "Viktor Yushchenko" and result.earlier_reports == []
+
+
+def test_undated_articles_cannot_outrank_a_dated_one_and_are_shown_as_undated(dated_index):
+    result = _ask(dated_index, {"Leonid Kuchma": 1.0, "Volodymyr Zelensky": 0.97})
+    assert result.text == "Volodymyr Zelensky"
+    assert [(r.text, r.date) for r in result.earlier_reports] == [("Leonid Kuchma", None)]
+
+
+def test_one_answer_no_reports_and_abstention_shows_none(dated_index):
+    assert _ask(dated_index, {"Volodymyr Zelensky": 0.99}).earlier_reports == []
+    abstained = _ask(dated_index, {"Viktor Yushchenko": 0.05, "Volodymyr Zelensky": 0.04})
+    assert abstained.abstained and abstained.earlier_reports == []
+
+
+def _citation(source: str, date: str | None, quote: str, answer: str, line: int = 3) -> Citation:
+    start = quote.index(answer)
+    return Citation(source, line, line, quote, start, start + len(answer), title="Headline", date=date)
+
+
+def test_chat_shows_earlier_reports_beneath_the_answer_each_cited():
+    answer = Answer(
+        question=QUESTION,
+        text="Volodymyr Zelensky",
+        score=0.99,
+        abstained=False,
+        citations=[_citation(NEW, "2022-03-01", "Volodymyr Zelensky is the President of Ukraine.", "Volodymyr Zelensky")],
+        earlier_reports=[
+            EarlierReport(
+                "Viktor Yushchenko", 1.0, "2005-01-23",
+                _citation(OLD, "2005-01-23", "Viktor Yushchenko is the President of Ukraine.", "Viktor Yushchenko"),
+            ),
+            EarlierReport("Leonid Kuchma", 0.97, None, _citation("undated.txt", None, "Leonid Kuchma is it.", "Leonid Kuchma", 2)),
+        ],
+    )
+    reply = render.render_reply(answer)
+    answer_at, heading_at = reply.index("**Volodymyr Zelensky**"), reply.index("**Earlier reports**")
+    assert answer_at < heading_at
+    earlier = reply[heading_at:]
+    assert "**Viktor Yushchenko** · 2005-01-23 · confidence 100%" in earlier
+    assert "> **Viktor Yushchenko** is the President of Ukraine. [2]" in earlier
+    assert f"[2] `{OLD}:3` · *Headline* · 2005-01-23" in earlier
+    assert "**Leonid Kuchma** · undated · confidence 97%" in earlier
+    assert "[3] `undated.txt:2`" in earlier
+    plain = Answer(question=QUESTION, text="x", score=0.9, abstained=False, citations=answer.citations)
+    assert "Earlier reports" not in render.render_reply(plain)
+
+
+def test_follow_up_reply_says_where_it_searched():
+    cited = _citation(NEW, "2022-03-01", "Volodymyr Zelensky is the President of Ukraine.", "Volodymyr Zelensky")
+    answer = Answer(
+        question="And in 2005?", text="x", score=0.9, abstained=False, citations=[cited],
+        resolved_question=f"{QUESTION} And in 2005?", search_note="in the previous answer's source (a_b.txt)",
+    )
+    assert render.render_reply(answer).startswith(
+        f"*Searched for: {QUESTION} And in 2005? · in the previous answer's source (a\\_b.txt)*\n\n"
+    )
