@@ -16,7 +16,10 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # no calls home, set before gr
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Chat with your news articles (Gradio UI).")
-    parser.add_argument("--corpus", type=Path, default=Path("seeds"), help="folder of .txt/.md/.jsonl articles (default: seeds/)")
+    parser.add_argument(
+        "--corpus", type=Path, nargs="+", default=None,
+        help="folders or files of .txt/.md/.jsonl articles (default: the corpus the index holds, else seeds/)",
+    )
     parser.add_argument("--index-dir", type=Path, default=None, help="where the index is kept (default: Settings.index_dir)")
     parser.add_argument("--reader", type=Path, default=None, help="reader model folder (default: the bundled one)")
     parser.add_argument("--top-k", type=int, default=None, help="passages the reader sees per question")
@@ -36,7 +39,6 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         settings = Settings().with_overrides(
-            corpus_dir=args.corpus,
             index_dir=args.index_dir,
             reader_path=args.reader,
             top_k=args.top_k,
@@ -47,7 +49,13 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(2) from None
     from qa.ui.app import launch  # imports gradio (~3 s)
 
-    launch(AssistantService(settings), host=args.host, port=args.port, share=args.share)
+    service = AssistantService(settings, corpus=args.corpus)
+    served = ", ".join(map(str, service.corpus.paths))
+    origin = "the index's stored corpus" if service.corpus.stored else "corpus"
+    print(f"newsqa: index {settings.index_dir}, serving {origin}: {served}", file=sys.stderr)
+    if service.corpus.note:
+        print(f"newsqa: {service.corpus.note}", file=sys.stderr)
+    launch(service, host=args.host, port=args.port, share=args.share)
 
 
 if __name__ == "__main__":

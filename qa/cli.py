@@ -84,6 +84,29 @@ def _ask_settings(args: argparse.Namespace) -> Settings:
     return settings.with_overrides(**built)
 
 
+def _confirm_corpus_change(index_dir: Path, paths: list[Path], yes: bool) -> bool:
+    """True to go on. An existing index of other corpus paths is changed only when asked:
+    say what it drops and embeds, then ask y/N on a terminal; elsewhere refuse without --yes."""
+    from qa.store import CorpusIndex
+
+    change = CorpusIndex.corpus_change(index_dir, paths)
+    if change is None or not change.changed:
+        return True
+    print(f"index {index_dir}: {change.describe()}")
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise CliError(
+            f"the index at {index_dir} holds {', '.join(map(str, change.stored))}; pass --yes to replace "
+            f"that corpus with {', '.join(map(str, paths))} (or name all the paths to keep them)"
+        )
+    try:
+        reply = input("Change the index's corpus? [y/N] ")
+    except EOFError:
+        reply = ""
+    return reply.strip().lower() in ("y", "yes")
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     from qa.store import CorpusIndex
 
@@ -92,6 +115,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise CliError(f"path not found: {', '.join(missing)}")
+    if not _confirm_corpus_change(settings.index_dir, paths, args.yes):
+        print(f"cancelled: the index at {settings.index_dir} is unchanged")
+        return 1
     # a damaged index is rebuilt (with a warning); a second `qa index` on the same
     # directory waits for the first (one line says so), then updates from its result
     index, report = CorpusIndex.open(settings.index_dir, paths, settings, repair=True)
@@ -172,9 +198,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build or update the index of articles. An index whose files fail their checksums "
         "is rebuilt (with a warning). One writer at a time: while another `qa index` writes the same "
         "index directory this one waits (saying for which process), then updates from its result; "
-        "`qa ask` does not wait but says the index is being written.",
+        "`qa ask` does not wait but says the index is being written. Paths other than the ones the "
+        "index holds change its corpus: what that drops and embeds is printed first, then it asks y/N "
+        "(without a terminal it refuses unless --yes).",
     )
     p.add_argument("paths", nargs="+", help="files or directories of .txt/.md/.jsonl articles")
+    p.add_argument(
+        "--yes", action="store_true",
+        help="change the corpus of an existing index without asking (what it drops and embeds is still printed)",
+    )
     common(p)
     p.set_defaults(func=cmd_index)
 

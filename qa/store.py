@@ -210,6 +210,41 @@ def _stored_manifest(index_dir: Path) -> dict | None:
     return manifest if isinstance(manifest, dict) else None
 
 
+@dataclass
+class CorpusChange:
+    """What opening an existing index with other corpus paths would do (see `corpus_change`)."""
+
+    stored: list[Path]  # the corpus paths the index holds now (its manifest's roots)
+    requested: list[Path]
+    dropped: list[str] = field(default_factory=list)  # indexed sources outside the requested paths
+    dropped_passages: int = 0
+    embed: list[str] = field(default_factory=list)  # files under the requested paths not in the index
+    embed_bytes: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return {p.resolve() for p in self.stored} != {p.resolve() for p in self.requested}
+
+    def describe(self) -> str:
+        """``the index holds a, b; with c it drops 3 files (120 passages) and embeds 2 files (4 KB)``."""
+        held = ", ".join(map(str, self.stored)) or "nothing"
+        parts = [f"the index holds {held}; with {', '.join(map(str, self.requested))} it"]
+        if self.dropped:
+            shown = ", ".join(self.dropped[:5]) + (f" and {len(self.dropped) - 5} more" if len(self.dropped) > 5 else "")
+            parts.append(f"drops {len(self.dropped)} file(s) ({self.dropped_passages} passages: {shown})")
+        if self.embed:
+            if self.dropped:
+                parts.append("and")
+            parts.append(f"embeds {len(self.embed)} file(s) ({format_size(self.embed_bytes)})")
+        if not self.dropped and not self.embed:
+            parts.append("keeps every passage and embeds nothing")
+        return " ".join(parts)
+
+
+def _covered(path: Path, roots: Sequence[Path]) -> bool:
+    return any(path == root or root in path.parents for root in roots)
+
+
 def _source_label(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix() if root.is_dir() else path.name
 
@@ -359,6 +394,32 @@ class CorpusIndex:
             return [Path(p) for p in manifest["roots"]] if manifest else None
         except (KeyError, TypeError):
             return None
+
+    @staticmethod
+    def corpus_change(index_dir: Path, roots: Sequence[Path]) -> CorpusChange | None:
+        """What opening the index at `index_dir` with `roots` drops and embeds; None if
+        there is no readable index (nothing is lost then). Reads the manifest and lists
+        the requested paths' files; embeds and writes nothing."""
+        manifest = _stored_manifest(index_dir)
+        stored = CorpusIndex.stored_roots(index_dir)
+        if manifest is None or stored is None:
+            return None
+        requested = [Path(r) for r in roots]
+        resolved = [r.resolve() for r in requested]
+        change = CorpusChange(stored=stored, requested=requested)
+        stored_files = manifest.get("files")
+        files: dict = stored_files if isinstance(stored_files, dict) else {}
+        for entry in files.values():
+            if not isinstance(entry, dict) or _covered(Path(str(entry.get("path", ""))), resolved):
+                continue
+            change.dropped.append(str(entry.get("source", entry.get("path"))))
+            change.dropped_passages += int(entry.get("count", 0) or 0)
+        for path in find_source_files([r for r in resolved if r.exists()]):
+            path = path.resolve()
+            if str(path) not in files:
+                change.embed.append(str(path))
+                change.embed_bytes += path.stat().st_size
+        return change
 
     @staticmethod
     def stored_params(index_dir: Path) -> dict | None:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import threading
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from qa.config import Settings, SettingsError
@@ -41,8 +43,40 @@ class Status:
     error: str | None = None
 
 
-def default_factory(settings: Settings, progress: Progress) -> Any:
-    """Open (load, update or build) the index of `settings.corpus_dir`, then warm up.
+@dataclass(frozen=True)
+class Corpus:
+    """The corpus paths the app serves, and what choosing them did to the index."""
+
+    paths: tuple[Path, ...]
+    stored: bool  # True: the index's own stored corpus (no --corpus given)
+    note: str = ""  # said in the log and the status line when --corpus differs from the index's
+
+    @property
+    def upload_dir(self) -> Path | None:
+        """Where uploads go (under its `uploads/`): the first folder among the paths."""
+        return next((p for p in self.paths if p.is_dir()), None)
+
+
+def resolve_corpus(settings: Settings, given: Sequence[Path] | None = None) -> Corpus:
+    """The app's corpus, as `qa ask` picks it: `given` (--corpus) if any, else the paths the
+    index at `settings.index_dir` records, else `settings.corpus_dir` for a new index.
+
+    Paths other than the index's are served (the app was told to), but never silently:
+    the note says what the index drops and re-embeds for them.
+    """
+    from qa.store import CorpusIndex  # numpy; kept off this module's import
+
+    stored = CorpusIndex.stored_roots(settings.index_dir)
+    if not given:
+        return Corpus(tuple(stored or [settings.corpus_dir]), stored=bool(stored))
+    paths = tuple(Path(p) for p in given)
+    change = CorpusIndex.corpus_change(settings.index_dir, paths) if stored else None
+    note = f"--corpus differs from the index's corpus: {change.describe()}" if change and change.changed else ""
+    return Corpus(paths, stored=False, note=note)
+
+
+def default_factory(settings: Settings, progress: Progress, corpus: Sequence[Path] | None = None) -> Any:
+    """Open (load, update or build) the index of `corpus` (default `settings.corpus_dir`), then warm up.
 
     The models are loaded here rather than on the first question so that "Ready" means
     the first answer is fast, and so a bad reader path fails while the previous
@@ -51,7 +85,7 @@ def default_factory(settings: Settings, progress: Progress) -> Any:
     from qa.assistant import Assistant  # heavy: torch + transformers
 
     assistant = Assistant.from_corpus(
-        settings.corpus_dir, index_dir=settings.index_dir, settings=settings, progress=progress, bar=False
+        list(corpus or [settings.corpus_dir]), index_dir=settings.index_dir, settings=settings, progress=progress, bar=False
     )
     progress(0, 1, "Loading the models")
     assistant.warm_up()
@@ -66,9 +100,12 @@ class AssistantService:
     also the fastest order on a small machine.
     """
 
-    def __init__(self, settings: Settings, factory: Factory = default_factory) -> None:
-        self._factory = factory
-        self._settings = settings
+    def __init__(
+        self, settings: Settings, factory: Factory | None = None, corpus: Sequence[Path] | None = None
+    ) -> None:
+        self.corpus = resolve_corpus(settings, corpus)
+        self._factory = factory or partial(default_factory, corpus=list(self.corpus.paths))
+        self._settings = settings.with_overrides(corpus_dir=self.corpus.paths[0])
         self._assistant: Any | None = None
         self._error: str | None = None
         self._loading = False
