@@ -46,7 +46,8 @@ def test_reply_bolds_span_inside_full_line_with_confidence_and_numbered_citation
     reply = render.render_reply(_answer())
     assert "> The vote was **141 to 5**, with 34 abstentions. It came after the 193-member assembly convened. [1]" in reply
     assert "confidence 87%" in reply
-    assert f"[1] `{SOURCE}:4` · *UNGA votes demanding Russia's withdrawal from Ukraine* · 2022-03-02" in reply
+    # the story leads the citation; the file:line for checking follows, smaller
+    assert f"[1] *UNGA votes demanding Russia's withdrawal from Ukraine* · 2022-03-02 · <small>`{SOURCE}:4`</small>" in reply
 
 
 def test_reply_flags_an_answer_below_even_odds_as_unsure() -> None:
@@ -59,7 +60,7 @@ def test_reply_flags_an_answer_below_even_odds_as_unsure() -> None:
 def test_reply_numbers_every_citation_and_shows_line_ranges() -> None:
     second = _citation("Countries that spoke up\nfor Russia included Belarus.", "Belarus", line=5, end_line=6)
     reply = render.render_reply(_answer(citations=[_citation(), second]))
-    assert f"[2] `{SOURCE}:5-6`" in reply
+    assert f"[2] *{TITLE}* · 2022-03-02 · <small>`{SOURCE}:5-6`</small>" in reply
     assert "> for Russia included **Belarus**. [2]" in reply  # a two-line quote stays quoted
 
 
@@ -74,8 +75,16 @@ def test_abstention_says_so_shows_closest_passages_and_never_the_span() -> None:
     answer = _answer(abstained=True, text="Belarus", score=0.12, citations=[])
     reply = render.render_reply(answer, threshold=0.5)
     assert reply.startswith("I couldn't find that in the articles. (best match 12%, below the 50% threshold)")
-    assert "Closest passages:" in reply and f"`{SOURCE}:4`" in reply
-    assert "**" not in reply.split("Closest passages:")[1]  # nothing is presented as the answer
+    assert f"`{SOURCE}:4`" in reply
+    assert "**" not in reply.split(render.NEAR_MISSES)[1]  # nothing is presented as the answer
+
+
+def test_abstention_keeps_the_verdict_and_collapses_the_near_misses() -> None:
+    reply = render.render_reply(_answer(abstained=True, text="Belarus", score=0.12, citations=[]), threshold=0.5)
+    verdict, _, rest = reply.partition("\n\n")
+    assert verdict.startswith(render.NOT_FOUND) and "<details" not in verdict
+    assert rest.startswith(f"<details><summary>{render.NEAR_MISSES}</summary>") and rest.endswith("</details>")
+    assert "141 to 5" in rest and "<details open" not in rest  # collapsed until the reader opens it
 
 
 def test_abstained_answer_with_citations_still_shows_no_span() -> None:
@@ -125,11 +134,42 @@ def _context(source: str, line: int, before: int = 2, after: int = 2) -> list[tu
 
 def test_sources_panel_shows_context_highlights_span_and_escapes_html() -> None:
     html = render.render_sources(_answer(), _context)
-    assert '<span class="qa-ref">[1]</span> <code>000_40ab86d132b0175c.txt:4</code>' in html
-    assert f"{TITLE.replace(chr(39), '&#x27;')} · 2022-03-02" in html
+    assert (
+        f'<span class="qa-ref">[1]</span> <span class="qa-source-title">{TITLE.replace(chr(39), "&#x27;")}</span> '
+        '<span class="qa-date">2022-03-02</span> <code class="qa-loc">000_40ab86d132b0175c.txt:4</code>'
+    ) in html
     assert '<div class="qa-line qa-cited"><span class="qa-ln">4</span><span class="qa-text">The vote was <mark>141 to 5</mark>, with' in html
     assert '<span class="qa-ln">3</span><span class="qa-text">The assembly voted &lt;today&gt;.</span>' in html
     assert [n for n in range(1, 8) if f'<span class="qa-ln">{n}</span>' in html] == [2, 3, 4, 5, 6]
+
+
+def test_sources_panel_shows_headline_date_and_standfirst_not_file_markers() -> None:
+    lines = {1: " date 2022-03-02 UNGA votes <now>", 2: "- Ukrainian officials are expected in Belarus.", 3: LINE4}
+
+    def context(source: str, line: int, before: int = 2, after: int = 2) -> list[tuple[int, str]]:
+        return [(n, lines[n]) for n in range(line - before, line + after + 1) if n in lines]
+
+    html = render.render_sources(_answer(citations=[_citation(line=3)]), context)
+    assert '<span class="qa-headline">UNGA votes &lt;now&gt;</span> <span class="qa-date">2022-03-02</span>' in html
+    assert '<span class="qa-standfirst">Ukrainian officials are expected in Belarus.</span>' in html
+    assert "date 2022" not in html and "- Ukrainian" not in html
+    # a span in a headline or standfirst line is still highlighted where it is
+    cited = _citation(quote=lines[2], span="Belarus", line=2)
+    html = render.render_sources(_answer(citations=[cited]), context)
+    assert '<span class="qa-standfirst">Ukrainian officials are expected in <mark>Belarus</mark>.</span>' in html
+
+
+def test_a_question_over_the_limit_is_refused_with_a_message() -> None:
+    message = render.too_long(2400)
+    assert "2,400 characters" in message and "500" in message and "Nothing was asked" in message
+
+
+def test_reader_is_shown_by_name_never_by_server_path(tmp_path: Path) -> None:
+    from qa.config import DEFAULT_READER_DIR
+
+    assert render.reader_name(DEFAULT_READER_DIR).startswith("bundled reader")
+    assert render.reader_name(tmp_path / "runs" / "reader-v7") == "reader-v7"
+    assert str(tmp_path) not in render.reader_name(tmp_path / "runs" / "reader-v7")
 
 
 def test_sources_panel_highlights_a_span_across_lines() -> None:

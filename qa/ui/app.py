@@ -49,9 +49,13 @@ CSS = """
 .chips button { flex: 0 0 auto !important; min-width: 0 !important; border-radius: 999px !important; }
 .qa-sources-title { font-weight: 600; margin-bottom: 6px; }
 .qa-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin-bottom: 10px; }
-.qa-source-head code { font-size: 0.85em; }
+.qa-source-head { margin-bottom: 6px; }
+.qa-source-head code.qa-loc { font-size: 0.78em; color: var(--body-text-color-subdued); }
 .qa-ref { font-weight: 700; }
-.qa-source-meta { font-size: 0.85em; color: var(--body-text-color-subdued); margin: 2px 0 6px; }
+.qa-source-title { font-weight: 600; }
+.qa-date { font-size: 0.85em; color: var(--body-text-color-subdued); }
+.qa-headline { font-weight: 600; }
+.qa-standfirst { font-style: italic; }
 .qa-line { display: flex; gap: 8px; font-size: 0.88em; line-height: 1.4; padding: 2px 0; }
 .qa-ln { flex: 0 0 2.2em; text-align: right; color: var(--body-text-color-subdued); font-variant-numeric: tabular-nums; }
 .qa-cited { background: var(--color-accent-soft); border-radius: 4px; }
@@ -78,7 +82,17 @@ def _status_text(service: AssistantService) -> str:
     except Exception as err:  # noqa: BLE001 - a status line must never raise
         summary = f"article list unavailable ({err})"
     warning = f" · ⚠ {render.escape_markdown(status.error)}" if status.error else ""
-    return f"✓ Ready · {summary} · corpus `{service.settings.corpus_dir}`{warning}"
+    return f"✓ Ready · {summary} · {_corpus_text(service)}{warning}"
+
+
+def _corpus_text(service: AssistantService) -> str:
+    """Which corpus paths the app serves, and whether they are the index's stored corpus."""
+    corpus = service.corpus
+    paths = ", ".join(render.code(str(p)) for p in corpus.paths)
+    text = f"{'the index’s stored corpus' if corpus.stored else 'corpus'} {paths}"
+    if corpus.note:
+        text += f" · ⚠ {render.escape_markdown(corpus.note)}"
+    return text
 
 
 def _article_list(service: AssistantService) -> str:
@@ -117,9 +131,12 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
         # (qa.assistant needs no torch, and the loader thread has imported it already)
         from qa.assistant import clean_text
 
-        message = clean_text(message or "")[:MAX_QUESTION_CHARS]
+        message = clean_text(message or "")
         if not message:
             return gr.skip(), chat
+        if len(message) > MAX_QUESTION_CHARS:  # refused whole, never cut and answered; the text
+            # stays in the box to shorten, and `respond` asks nothing (the last message is ours)
+            return gr.skip(), [*chat, {"role": "assistant", "content": f"⚠ {render.too_long(len(message))}"}]
         return "", [*chat, {"role": "user", "content": message}]
 
     def respond(chat: list[dict], top_k: float, threshold: float) -> tuple[list[dict], str]:
@@ -146,7 +163,12 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
         if not files:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         progress(0, desc="Checking files…")
-        saved, errors = save_uploads(files, service.settings.corpus_dir)
+        target = service.corpus.upload_dir
+        if target is None:
+            names = ", ".join(render.code(Path(f).name) for f in files)
+            message = f"✗ {names}: not saved, the corpus has no folder to add articles to (start the app with one)"
+            return message, None, gr.skip(), gr.skip()
+        saved, errors = save_uploads(files, target)
         lines: list[str] = []
         for item in saved:
             count = f"{item.articles} article{'s' if item.articles != 1 else ''}"
@@ -167,19 +189,9 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
         status = service.status()
         if status.loading:
             return _status_text(service), gr.skip(), gr.skip(), gr.Timer(active=True)
-        reader_line = f"Current reader: `{service.settings.reader_path}`"
-        if status.error and status.ready:
-            reader_line += f"\n\n✗ Last load failed: {render.escape_markdown(status.error)}"
+        reader_line = f"Reader: **{render.escape_markdown(render.reader_name(service.settings.reader_path))}**"
+        reader_line += " (chosen when the app starts)"
         return _status_text(service), _article_list(service), reader_line, gr.Timer(active=False)
-
-    def apply_reader(path: str) -> tuple[str, Any]:
-        path = (path or "").strip()
-        target = Path(path).expanduser()
-        if not path or not target.is_dir():
-            return f"✗ No model folder at `{path}`", gr.skip()
-        if not service.reload(reader_path=target):
-            return "Already loading; try again when it is ready.", gr.skip()
-        return f"Loading reader `{target}`… the current one answers meanwhile.", gr.Timer(active=True)
 
     def ask(
         question: str, history: list[str] | None = None, top_k: int | None = None, threshold: float | None = None
@@ -225,7 +237,6 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
                         elem_id="question",
                         show_label=False,
                         placeholder="e.g. What was the UNGA vote?",
-                        max_length=MAX_QUESTION_CHARS,
                         scale=8,
                         autofocus=True,
                         submit_btn="Ask",
@@ -246,14 +257,16 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
                     upload_status = gr.Markdown(elem_id="upload-status")
                     table = gr.HTML(render.render_articles([]), elem_id="articles")
                 with gr.Accordion("Settings", open=False, elem_id="settings-panel"):
-                    top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages to read (top-k)")
+                    top_k = gr.Slider(
+                        1, 20, value=settings.top_k, step=1, label="Passages to read (top-k)", elem_id="top-k"
+                    )
                     threshold = gr.Slider(
                         0.0, 1.0, value=settings.threshold, step=0.01,
                         label="Abstention threshold (answers below this confidence are withheld)",
+                        elem_id="threshold",
                     )
-                    reader = gr.Textbox(value=str(settings.reader_path), label="Reader model folder")
-                    apply = gr.Button("Load reader", size="sm")
-                    reader_status = gr.Markdown()
+                    gr.Markdown("These apply to your questions only; other visitors keep their own.")
+                    reader_status = gr.Markdown(elem_id="reader-name")
         timer = gr.Timer(1.0)
 
         chat_inputs = [chatbot, top_k, threshold]
@@ -273,7 +286,6 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
         )
         timer.tick(poll, None, [status, table, reader_status, timer], show_progress="hidden", **private)
         demo.load(poll, None, [status, table, reader_status, timer], show_progress="hidden", **private)
-        apply.click(apply_reader, [reader], [reader_status, timer], **private)
         gr.api(ask, api_name="ask", concurrency_id=CONCURRENCY_ID)
         gr.api(articles, api_name="articles")
     return demo

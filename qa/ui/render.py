@@ -12,10 +12,13 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
+from qa.config import DEFAULT_READER_DIR, MAX_QUESTION_CHARS
 from qa.types import Answer, Citation, EarlierReport, Hit
 
 NOT_FOUND = "I couldn't find that in the articles."
+NEAR_MISSES = "Closest passages (not answers)"
 
 # (source, line, before, after) -> [(line number, raw line)]; `Assistant.context_lines`.
 ContextFn = Callable[..., list[tuple[int, str]]]
@@ -23,6 +26,9 @@ ContextFn = Callable[..., list[tuple[int, str]]]
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~&])")
 _MD_LINE_START = re.compile(r"^(\s*)([#+\-=>]|\d+[.)])")
 _SNIPPET_CHARS = 280
+# a seed file's first line ` date 2022-03-02 Headline` and its `- standfirst` line
+_DATE_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+")
+_STANDFIRST = re.compile(r"^\s*-\s+")
 
 
 # ----------------------------------------------------------------------- Markdown
@@ -95,15 +101,45 @@ def _code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def code(text: str) -> str:
+    """`text` as an inline code span (file names and paths in status lines)."""
+    return _code(text)
+
+
+def too_long(chars: int, limit: int = MAX_QUESTION_CHARS) -> str:
+    """Why a pasted question is refused rather than cut and answered."""
+    return (
+        f"That question is {chars:,} characters long; the limit is {limit}. "
+        "Nothing was asked: shorten it to the question itself and ask again."
+    )
+
+
+def reader_name(path: Path | str) -> str:
+    """The reader as visitors see it: its folder's name, never the server path
+    (the bundled reader is "bundled reader", with its model card's version if it has one)."""
+    path = Path(path)
+    if path.resolve() == DEFAULT_READER_DIR.resolve():
+        version = ""
+        try:
+            card = (path / "README.md").read_text(encoding="utf-8", errors="replace")[:4000]
+            found = re.search(r"\b(v\d+)\b", card)
+            version = f" {found.group(1)}" if found else ""
+        except OSError:
+            pass
+        return f"bundled reader{version}"
+    return path.name or str(path)
+
+
 def _meta(title: str, date: str | None) -> str:
     parts = [f"*{escape_markdown(title)}*" if title.strip() else "", escape_markdown(date or "")]
     return " · ".join(part for part in parts if part)
 
 
 def citation_line(number: int, citation: Citation) -> str:
-    """``[1] `000_40ab86d132b0175c.txt:4` · *Headline* · 2022-03-02``."""
+    """``[1] *Headline* · 2022-03-02 · <small>`000_40ab86d132b0175c.txt:4`</small>``:
+    the story first, the file and line (for checking) smaller after it."""
     meta = _meta(citation.title, citation.date)
-    return f"[{number}] {_code(str(citation))}" + (f" · {meta}" if meta else "")
+    return f"[{number}] " + (f"{meta} · " if meta else "") + f"<small>{_code(str(citation))}</small>"
 
 
 def passage_label(hit: Hit) -> str:
@@ -178,15 +214,33 @@ def render_not_found(answer: Answer, threshold: float | None = None, max_passage
         if threshold is not None:
             best += f", below the {format_confidence(threshold)} threshold"
         lines[0] += f" ({best})"
-        lines.append("Closest passages:")
+        passages = []
         for number, hit in enumerate(answer.passages[:max_passages], start=1):
             meta = _meta(hit.chunk.title, hit.chunk.date)
-            head = f"[{number}] {_code(passage_label(hit))}" + (f" · {meta}" if meta else "")
-            lines.append(head + "\n" + _blockquote(escape_markdown(_snippet(hit.chunk.text))))
+            head = f"[{number}] " + (f"{meta} · " if meta else "") + f"<small>{_code(passage_label(hit))}</small>"
+            passages.append(head + "\n" + _blockquote(escape_markdown(_snippet(hit.chunk.text))))
+        # the verdict stays the message; near misses are secondary, collapsed until asked for
+        lines.append(f"<details><summary>{NEAR_MISSES}</summary>\n\n" + "\n\n".join(passages) + "\n\n</details>")
     return "\n\n".join(lines)
 
 
 # ------------------------------------------------------------------------- HTML
+
+
+def _line_html(raw: str, start: int = 0, end: int = 0) -> str:
+    """One source line as a reader sees it: a seed file's ``date 2022-03-02 Headline``
+    line as the headline and its date, a ``- standfirst`` line as the standfirst,
+    without the file's markers; `start:end` (offsets into `raw`) highlighted."""
+    dated = _DATE_LINE.match(raw)
+    if dated:
+        cut = dated.end()
+        head = _highlight_html(raw[cut:], start - cut, end - cut)
+        return f'<span class="qa-headline">{head}</span> <span class="qa-date">{html.escape(dated.group(1))}</span>'
+    stand = _STANDFIRST.match(raw)
+    if stand:
+        cut = stand.end()
+        return f'<span class="qa-standfirst">{_highlight_html(raw[cut:], start - cut, end - cut)}</span>'
+    return _highlight_html(raw, start, end)
 
 
 def _highlight_html(raw: str, start: int, end: int) -> str:
@@ -210,7 +264,7 @@ def _cited_lines(citation: Citation) -> dict[int, str]:
     offset = 0
     for index, raw in enumerate(citation.quote.split("\n")):
         lo, hi = offset, offset + len(raw)
-        result[citation.line + index] = _highlight_html(
+        result[citation.line + index] = _line_html(
             raw, max(citation.start, lo) - lo, min(citation.end, hi) - lo
         )
         offset = hi + 1
@@ -236,12 +290,15 @@ def _lines_table(rows: Iterable[tuple[int, str, bool]]) -> str:
 
 
 def _card(number: int, label: str, title: str, date: str | None, lines_html: str) -> str:
-    meta = " · ".join(html.escape(part) for part in (title, date or "") if part.strip())
+    """A source card: headline and date first, the file:line it came from smaller after."""
+    head = f'<span class="qa-ref">[{number}]</span> '
+    if title.strip():
+        head += f'<span class="qa-source-title">{html.escape(title)}</span> '
+    if (date or "").strip():
+        head += f'<span class="qa-date">{html.escape(date or "")}</span> '
     return (
         f'<div class="qa-source" data-ref="{number}">'
-        f'<div class="qa-source-head"><span class="qa-ref">[{number}]</span> '
-        f"<code>{html.escape(label)}</code></div>"
-        + (f'<div class="qa-source-meta">{meta}</div>' if meta else "")
+        f'<div class="qa-source-head">{head}<code class="qa-loc">{html.escape(label)}</code></div>'
         + lines_html
         + "</div>"
     )
@@ -265,7 +322,7 @@ def render_sources(
         for number, citation in enumerate(answer.citations, start=1):
             cited = _cited_lines(citation)
             rows = [
-                (n, cited[n] if n in cited else html.escape(text), n in cited)
+                (n, cited[n] if n in cited else _line_html(text), n in cited)
                 for n, text in _context(context, citation.source, citation.line, citation.end_line, around)
             ]
             if not any(is_cited for _, _, is_cited in rows):
@@ -291,7 +348,7 @@ def _passage_lines(hit: Hit) -> str:
         raw = hit.chunk.quotes.get(piece.line)
         if raw is None:
             raw = hit.chunk.text[piece.start : piece.start + piece.length]
-        rows.append((piece.line, html.escape(_snippet(raw, 600)), False))
+        rows.append((piece.line, _line_html(_snippet(raw, 600)), False))
     if not rows:
         rows = [(0, html.escape(_snippet(hit.chunk.text, 600)), False)]
     return _lines_table(rows)
