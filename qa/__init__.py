@@ -4,6 +4,7 @@
     bot = Assistant.from_corpus("seeds/")
     r = bot.answer("What was the UNGA vote?")
     r.text, r.score, r.abstained, r.citations
+    answer("What was the vote?", since="2022-03-01", until="2022-03-31", sources=["uploads/"])
 
 Model libraries (torch, transformers, sentence-transformers) load when a model does, on
 `Assistant.warm_up()` or the first answer that needs it, so `import qa` is cheap.
@@ -13,12 +14,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-__all__ = ["Answer", "Assistant", "Citation", "Settings", "answer"]
+__all__ = ["Answer", "Assistant", "Citation", "Filter", "Settings", "answer"]
 
 if TYPE_CHECKING:
     from qa.assistant import Assistant, answer
     from qa.config import Settings
-    from qa.types import Answer, Citation
+    from qa.types import Answer, Citation, Filter
 
 
 def __getattr__(name: str):
@@ -30,7 +31,7 @@ def __getattr__(name: str):
         from qa.config import Settings
 
         return Settings
-    if name in ("Answer", "Citation"):
+    if name in ("Answer", "Citation", "Filter"):
         from qa import types
 
         return getattr(types, name)

@@ -4,7 +4,8 @@
 follow-up within the previous answer's articles first) -> read spans (each passage after
 its article's headline) -> prefer article text over headlines -> merge identical answers
 -> prefer the newest dated report when articles disagree -> cite source lines -> abstain
-below the threshold.
+below the threshold. A filter (`qa.types.Filter`: dates, sources) applies inside
+retrieval; a question naming an absolute date a dated article carries is narrowed to it.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import re
 import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from qa.cite import cite, merge_citations
@@ -24,7 +26,7 @@ from qa.followup import Turn, conversation, new_names, resolve
 from qa.reader import Reader, Span
 from qa.retrieve import retrieve
 from qa.store import CorpusIndex, Progress, UpdateReport
-from qa.types import UNSURE_BELOW, Answer, Chunk, Citation, EarlierReport, Hit
+from qa.types import UNSURE_BELOW, Answer, Chunk, Citation, EarlierReport, Filter, FilterError, Hit, article_date
 
 NOT_FOUND = "I couldn't find that in the articles."
 # Candidate spans kept from each passage: enough for its best answer and the variants
@@ -49,6 +51,81 @@ _ANSI_ESCAPE = re.compile(
 
 class QuestionError(NewsQAError, ValueError):
     """A question no reader should see (not text, empty, too long); the message says which."""
+
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (("January", "Jan"), ("February", "Feb"), ("March", "Mar"), ("April", "Apr"), ("May",),
+         ("June", "Jun"), ("July", "Jul"), ("August", "Aug"), ("September", "Sept", "Sep"),
+         ("October", "Oct"), ("November", "Nov"), ("December", "Dec")),
+        start=1,
+    )
+    for name in names
+}
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))  # capitalised: "may" is a verb
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(?:,?\s+(\d{4})\b)?"
+_NAMED_DATES = (  # (pattern, group of the month, of the day, of the year)
+    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), 2, 3, 1),
+    (re.compile(rf"\b({_MONTH})\.?\s+{_DAY}\b{_YEAR}"), 1, 2, 3),
+    (re.compile(rf"\b{_DAY}\s+(?:of\s+)?({_MONTH})\b\.?{_YEAR}"), 2, 1, 3),
+)
+
+
+def named_date(question: str, dates: Iterable[date]) -> date | None:
+    """The absolute date `question` names ("on March 2, 2022", "2 March 2022",
+    "2022-03-02", or "March 2" without a year), if one of `dates` (the corpus's article
+    dates) is that day; else None.
+
+    A month and day without a year resolve only when the corpus's dates on that month
+    and day all fall in one year. Relative dates ("last Wednesday") are not read, and a
+    question naming two different days is left alone.
+    """
+    known = set(dates)
+    found: set[date] = set()
+    for pattern, month_at, day_at, year_at in _NAMED_DATES:
+        for match in pattern.finditer(question):
+            month_text, day_text, year_text = match.group(month_at), match.group(day_at), match.group(year_at)
+            month = int(month_text) if month_text.isdigit() else _MONTHS[month_text]
+            day = int(day_text)
+            if year_text:
+                try:
+                    found.add(date(int(year_text), month, day))
+                except ValueError:
+                    continue
+            else:
+                same_day = {d for d in known if (d.month, d.day) == (month, day)}
+                if len({d.year for d in same_day}) == 1:
+                    found |= same_day
+    if len(found) != 1:
+        return None
+    (named,) = found
+    return named if named in known else None
+
+
+def without_dates(question: str) -> str:
+    """`question` with the absolute dates it names (and an "on"/"of" before them) cut out:
+    once a date is a filter, the reader looks for the answer, not for the date."""
+    for pattern, *_ in _NAMED_DATES:
+        question = re.sub(rf"(?:\b(?:on|of|from|for|dated)\s+)?(?:the\s+)?(?:{pattern.pattern})", "", question)
+    question = re.sub(r"\s+([?.!,;:])", r"\1", question)
+    return " ".join(question.split())
+
+
+def make_filter(
+    filter: Filter | None = None,
+    since: date | str | None = None,
+    until: date | str | None = None,
+    sources: Iterable[str] | str | None = None,
+) -> Filter:
+    """One `Filter` from the API's arguments: `filter=`, or `since=`/`until=`/`sources=`."""
+    loose = since is not None or until is not None or sources is not None
+    if filter is not None and loose:
+        raise FilterError("give either filter= or since=/until=/sources=, not both")
+    if filter is not None and not isinstance(filter, Filter):
+        raise FilterError("filter must be a qa.types.Filter")
+    return filter if filter is not None else Filter.of(since, until, sources)
 
 
 def _normalize(text: str) -> str:
@@ -219,8 +296,19 @@ class Assistant:
         history: list | None = None,
         top_k: int | None = None,
         threshold: float | None = None,
+        *,
+        filter: Filter | None = None,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        sources: Iterable[str] | str | None = None,
     ) -> Answer:
         """Answer `question` from the articles, or abstain; never an uncited span.
+
+        Only articles the filter allows are searched (`filter=`, or built from `since=`
+        / `until=` ("YYYY-MM-DD", inclusive; undated articles are then left out) and
+        `sources=` patterns: "a.txt", "uploads/", "bbc.jsonl", "bbc.jsonl#business/").
+        Without a date bound, a question naming an absolute date that some article
+        carries ("on March 2, 2022") is kept to that day. `Answer.filter` is what applied.
 
         `history` holds the earlier questions of the conversation, oldest first, as plain
         strings or carrying the sources their answers cited (`qa.followup.conversation`).
@@ -229,19 +317,23 @@ class Assistant:
         them answers it. `search_note` on the answer says which.
         """
         question = validate_question(question)
+        asked = make_filter(filter, since, until, sources)
         k = self.settings.top_k if top_k is None else check_top_k(top_k)
         floor = self.settings.threshold if threshold is None else check_threshold(threshold)
         turns = [Turn(clean_text(t.question), t.sources) for t in conversation(history)]
         turns = [turn for turn in turns if turn.question]
         started = time.perf_counter()
-        query = resolve(question, [turn.question for turn in turns])
-        scope, note = self._follow_up_scope(question, query, turns, k, floor)
+        applied = self._date_named(question, asked)
+        # a date the question names, once it is the filter, is not part of what is asked
+        read = (without_dates(question) or question) if applied.dated and not asked.dated else question
+        query = resolve(read, [turn.question for turn in turns])
+        scope, note = self._follow_up_scope(read, query, turns, k, floor, asked)
         spent = {"retrieve": 0.0, "read": 0.0}
-        hits, choice = self._search(question, query, k, floor, scope, spent)
+        hits, choice = self._search(read, query, k, floor, scope, spent, applied)
         if scope and (not choice.citations or choice.score < floor):
             note = f"in all articles: nothing in {_previous(scope)} answered it"
             scope = None
-            hits, choice = self._search(question, query, k, floor, scope, spent)
+            hits, choice = self._search(read, query, k, floor, scope, spent, applied)
         abstained = not choice.citations or choice.score < floor
         citations = [] if abstained else list(choice.citations or [])
         self._remember([*(turn.question for turn in turns), question], _sources_of(citations))
@@ -258,14 +350,32 @@ class Assistant:
             searched_in=list(scope or []),
             search_note=note,
             earlier_reports=[] if abstained else list(choice.earlier or []),
+            filter=applied or None,
         )
 
+    def _date_named(self, question: str, asked: Filter) -> Filter:
+        """`asked`, kept to the day `question` names when it sets no dates itself and an
+        article it allows carries that day (`named_date`)."""
+        if asked.dated or not any(pattern.search(question) for pattern, *_ in _NAMED_DATES):
+            return asked
+        dates = {article_date(c.date) for c in self.index.chunks if asked.allows_source(c.source)}
+        day = named_date(question, {d for d in dates if d is not None})
+        return replace(asked, since=day, until=day) if day else asked
+
     def _search(
-        self, question: str, query: str, k: int, floor: float, scope: tuple[str, ...] | None, spent: dict[str, float]
+        self,
+        question: str,
+        query: str,
+        k: int,
+        floor: float,
+        scope: tuple[str, ...] | None,
+        spent: dict[str, float],
+        filter: Filter | None = None,
     ) -> tuple[list[Hit], _Choice]:
-        """Retrieve (within `scope` when given) and read; adds the seconds taken to `spent`."""
+        """Retrieve (under `filter`, within `scope` when given) and read; adds the seconds
+        taken to `spent`."""
         started = time.perf_counter()
-        hits = retrieve(self.index, query, k, self.settings.retrieval, sources=scope)
+        hits = retrieve(self.index, query, k, self.settings.retrieval, sources=scope, filter=filter)
         retrieved = time.perf_counter()
         choice = self._choose(self._read(question, hits), hits, floor)
         spent["retrieve"] += retrieved - started
@@ -287,7 +397,7 @@ class Assistant:
     # ------------------------------------------------------------- follow-ups
 
     def _follow_up_scope(
-        self, question: str, query: str, turns: list[Turn], k: int, floor: float
+        self, question: str, query: str, turns: list[Turn], k: int, floor: float, asked: Filter | None = None
     ) -> tuple[tuple[str, ...] | None, str]:
         """The sources a follow-up is searched in (None: all), and the note saying why.
 
@@ -298,7 +408,7 @@ class Assistant:
         """
         if not turns or query == question:
             return None, ""
-        sources = self._previous_sources(turns, k, floor)
+        sources = self._previous_sources(turns, k, floor, asked)
         if not sources:
             return None, ""
         wanted = set(sources)
@@ -309,7 +419,9 @@ class Assistant:
             return None, f"in all articles: {named} is not in {_previous(sources)}"
         return sources, f"in {_previous(sources)}"
 
-    def _previous_sources(self, turns: list[Turn], k: int, floor: float) -> tuple[str, ...]:
+    def _previous_sources(
+        self, turns: list[Turn], k: int, floor: float, asked: Filter | None = None
+    ) -> tuple[str, ...]:
         """The sources the answer to `turns[-1]` cited.
 
         Given by the history when it carries them; else remembered from when this
@@ -322,7 +434,7 @@ class Assistant:
         key = tuple(turn.question for turn in turns)
         if key not in self._recent:
             try:
-                self.answer(previous.question, history=turns[:-1], top_k=k, threshold=floor)
+                self.answer(previous.question, history=turns[:-1], top_k=k, threshold=floor, filter=asked)
             except QuestionError:  # an earlier turn no reader should see: search everywhere
                 return ()
         return self._recent.get(key, ())
@@ -424,6 +536,18 @@ def default_assistant() -> Assistant:
     return _default
 
 
-def answer(question: str, history: list | None = None, top_k: int | None = None) -> Answer:
-    """Answer a question from the articles in ./seeds (the default assistant)."""
-    return default_assistant().answer(question, history=history, top_k=top_k)
+def answer(
+    question: str,
+    history: list | None = None,
+    top_k: int | None = None,
+    *,
+    filter: Filter | None = None,
+    since: date | str | None = None,
+    until: date | str | None = None,
+    sources: Iterable[str] | str | None = None,
+) -> Answer:
+    """Answer a question from the articles in ./seeds (the default assistant), among
+    those dated `since`..`until` and from `sources` when given (see `Assistant.answer`)."""
+    return default_assistant().answer(
+        question, history=history, top_k=top_k, filter=filter, since=since, until=until, sources=sources
+    )

@@ -130,20 +130,23 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from qa.assistant import Assistant, validate_question
     from qa.reader import check_reader_dir
+    from qa.types import Filter
 
     question = validate_question(args.question)  # fail fast, before loading any model
+    where = Filter.of(args.since, args.until, args.source)  # a bad date fails as fast
     settings = _ask_settings(args)
     check_reader_dir(settings.reader_path)  # a bad --reader fails before any indexing
     bot = Assistant.from_corpus(
         _corpus_paths(args, settings), settings.index_dir, settings, bar=not args.json,
         max_update_bytes=ASK_MAX_UPDATE_BYTES,
     )
-    result = bot.answer(question, history=args.history)
+    result = bot.answer(question, history=args.history, filter=where)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return 0
     unsure = ", unsure: check the line" if result.unsure else ""
-    print(result.text if result.abstained else f"{result.text}  (confidence {result.score:.2f}{unsure})")
+    filtered = f"  (filtered: {result.filter.describe()})" if result.filter else ""
+    print((result.text if result.abstained else f"{result.text}  (confidence {result.score:.2f}{unsure})") + filtered)
     for n, c in enumerate(result.citations, 1):
         print(f"[{n}] {c}: {c.quote}")
     if result.abstained and result.passages:
@@ -228,6 +231,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"reader arithmetic (default {defaults.reader_precision}; ${PRECISION_ENV} sets the default)",
     )
     p.add_argument("--history", nargs="*", default=None, help="earlier questions of the conversation, oldest first")
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles dated on or after this day (undated ones are left out)")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="only articles dated on or before this day (undated ones are left out)")
+    p.add_argument(
+        "--source", action="append", metavar="PATTERN",
+        help="only these sources (repeatable): a citation source (a.txt, bbc.jsonl#business/001), a file "
+        "(bbc.jsonl), or a prefix ending in / or # (uploads/, bbc.jsonl#business/)",
+    )
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     common(p)
     p.set_defaults(func=cmd_ask)

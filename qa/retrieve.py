@@ -8,20 +8,22 @@ Hybrid retrieval fuses the two rankings with reciprocal rank fusion (Cormack et 
 2009): score = sum over rankings of 1 / (60 + rank). Rank fusion needs no score
 calibration between BM25 and cosine similarity, which live on unrelated scales.
 
-A follow-up may be kept to some sources (`sources=`): each search then ranks the whole
-store and keeps those sources' chunks, so the ranking within them is exactly the
-global one with the other chunks left out (a backend with filters could push this down).
+Filters (`qa.types.Filter`: a date range, source patterns) apply inside each store
+search, which returns the best chunks among those the filter allows. A follow-up kept
+to some sources (`sources=`) is the same mechanism: a filter narrowed to those sources,
+so the ranking within them is exactly the global one with the other chunks left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
+from dataclasses import replace
 
 import numpy as np
 
 from qa.config import Retrieval, parse_choice
 from qa.store import Ranking, SearchableStore
-from qa.types import Hit
+from qa.types import Filter, Hit
 
 RRF_K = 60
 
@@ -35,48 +37,44 @@ def fuse(rankings: list[Ranking]) -> Ranking:
     return sorted(fused.items(), key=lambda item: item[1], reverse=True)
 
 
+def narrow(filter: Filter | None, sources: Collection[str] | None) -> Filter | None:
+    """`filter` further kept to the exact chunk sources `sources` (None: not kept);
+    None when nothing can pass (no source in `sources` passes `filter`)."""
+    filter = filter or Filter()
+    if sources is None:
+        return filter
+    within = tuple(s for s in dict.fromkeys(sources) if filter.allows_source(s))
+    return replace(filter, sources=within) if within else None
+
+
 def retrieve(
     store: SearchableStore,
     query: str,
     k: int,
     mode: Retrieval | str = Retrieval.BM25,
     sources: Collection[str] | None = None,
+    filter: Filter | None = None,
 ) -> list[Hit]:
-    """The top-k chunks for `query` under the given retrieval mode, from `sources` only
-    when given (chunk sources as cited: "file.txt", "file.jsonl#id").
+    """The top-k chunks for `query` under the given retrieval mode, among those `filter`
+    allows, and from `sources` only when given (chunk sources as cited: "file.txt",
+    "file.jsonl#id").
 
     BM25 results are topped up with dense ones when too few passages share a term with
     the query, so an abstaining answer can still show the closest passages.
     """
     mode = parse_choice(Retrieval, "retrieval", mode)
+    applied = narrow(filter, sources)
+    if applied is None:
+        return []
+    where = applied or None
     depth = max(50, 4 * k)  # fusion and top-ups need more than k candidates from each search
-    search = _within(store, sources, depth)
     if mode is Retrieval.DENSE:
-        ranking = search(store.search_dense, query)
+        ranking = store.search_dense(query, depth, filter=where)
     elif mode is Retrieval.BM25:
-        ranking = search(store.search_bm25, query)
+        ranking = store.search_bm25(query, depth, filter=where)
         if len(ranking) < k:  # no shared terms: still offer the semantically closest passages
             seen = {i for i, _ in ranking}
-            ranking += [(i, 0.0) for i, _ in search(store.search_dense, query) if i not in seen]
+            ranking += [(i, 0.0) for i, _ in store.search_dense(query, depth, filter=where) if i not in seen]
     else:
-        ranking = fuse([search(store.search_dense, query), search(store.search_bm25, query)])
+        ranking = fuse([store.search_dense(query, depth, filter=where), store.search_bm25(query, depth, filter=where)])
     return [Hit(store.chunks[i], float(np.float32(score)), i) for i, score in ranking[:k]]
-
-
-Search = Callable[[str, int], Ranking]
-
-
-def _within(store: SearchableStore, sources: Collection[str] | None, depth: int) -> Callable[[Search, str], Ranking]:
-    """Run a store search `depth` deep, over all chunks or only those of `sources`."""
-    if sources is None:
-        return lambda search, query: search(query, depth)
-    wanted = set(sources)
-    allowed = {i for i, chunk in enumerate(store.chunks) if chunk.source in wanted}
-    total = len(store.chunks)
-
-    def search_within(search: Search, query: str) -> Ranking:
-        if not allowed:
-            return []
-        return [(i, score) for i, score in search(query, total) if i in allowed][:depth]
-
-    return search_within

@@ -39,7 +39,7 @@ import shutil
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +53,7 @@ from qa.config import Settings
 from qa.embed import Embedder
 from qa.errors import NewsQAError
 from qa.ingest import MAX_FILE_BYTES, CorpusNotFound, find_source_files, format_size, read_articles
-from qa.types import Chunk
+from qa.types import Chunk, Filter
 
 # 2: over-long sentences are cut to the chunk budget and titles are capped (qa.chunk,
 # qa.ingest), so chunks of version-1 indexes may be unbounded: those are rebuilt.
@@ -72,19 +72,27 @@ def bm25_tokenize(texts: list[str], stemmer) -> list[list[str]]:
     return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False, return_ids=False)
 
 
+def _best_first(ranking: Iterable[tuple[int, float]]) -> Ranking:
+    """Best score first, ties by chunk id: the same order whether or not a filter left
+    other chunks out (top-k selection alone orders tied scores arbitrarily)."""
+    return sorted(ranking, key=lambda pair: (-pair[1], pair[0]))
+
+
 class SearchableStore(Protocol):
     """What retrieval needs of a store: its chunks by id and its two searches.
 
     `CorpusIndex` (FAISS + bm25s on local disk) is one backend; another (e.g. Milvus)
-    plugs in by offering the same methods over the same chunk ids.
+    plugs in by offering the same methods over the same chunk ids. With `filter`, a
+    search returns the best `k` among the chunks the filter allows (`Filter.allows`),
+    never the global top `k` with the others dropped: a backend pushes it down.
     """
 
     @property
     def chunks(self) -> Sequence[Chunk]: ...
 
-    def search_bm25(self, query: str, k: int) -> Ranking: ...
+    def search_bm25(self, query: str, k: int, filter: Filter | None = None) -> Ranking: ...
 
-    def search_dense(self, query: str, k: int) -> Ranking: ...
+    def search_dense(self, query: str, k: int, filter: Filter | None = None) -> Ranking: ...
 
 
 class IndexUnreadable(NewsQAError):
@@ -665,26 +673,56 @@ class CorpusIndex:
         os.replace(tmp, gen / "manifest.json")
 
     # ---------------------------------------------------------------- search
-    def search_bm25(self, query: str, k: int) -> Ranking:
-        """Up to `k` chunk ids sharing a term with `query`, best BM25 score first.
+    def search_bm25(self, query: str, k: int, filter: Filter | None = None) -> Ranking:
+        """Up to `k` chunk ids sharing a term with `query`, best BM25 score first; only
+        chunks `filter` allows, scored as in the whole corpus (a weight mask over all).
 
         Queries go through the same tokenizer the chunks were indexed with (`bm25_tokenize`).
         """
-        if not self.chunks:
+        allowed = self.allowed(filter)
+        if not self.chunks or (allowed is not None and not allowed.any()):
             return []
         tokens = bm25_tokenize([query], self._stemmer())
         if not tokens or not tokens[0]:
             return []
-        docs, scores = self._load_bm25().retrieve(tokens, k=min(k, len(self.chunks)), show_progress=False)
-        return [(int(d), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+        mask: np.ndarray | None = None if allowed is None else allowed.astype(np.float32)
+        docs, scores = self._load_bm25().retrieve(
+            tokens, k=min(k, len(self.chunks)), show_progress=False, weight_mask=mask
+        )
+        return _best_first((int(d), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0)
 
-    def search_dense(self, query: str, k: int) -> Ranking:
-        """The `k` chunk ids whose vectors are closest to `query`'s (cosine), best first."""
-        if not self.chunks:
+    def search_dense(self, query: str, k: int, filter: Filter | None = None) -> Ranking:
+        """The `k` chunk ids whose vectors are closest to `query`'s (cosine), best first;
+        only chunks `filter` allows (FAISS searches that subset: an `IDSelector`)."""
+        allowed = self.allowed(filter)
+        if not self.chunks or (allowed is not None and not allowed.any()):
             return []
         vector = self.embedder.embed([query])
-        scores, ids = self._load_faiss().search(vector, min(k, len(self.chunks)))
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        if allowed is None:
+            scores, ids = self._load_faiss().search(vector, min(k, len(self.chunks)))
+        else:
+            import faiss
+
+            subset: np.ndarray = np.flatnonzero(allowed).astype(np.int64)
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(subset))  # type: ignore[call-arg]
+            scores, ids = self._load_faiss().search(vector, min(k, len(subset)), params=params)
+        return _best_first((int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0)
+
+    def allowed(self, filter: Filter | None) -> np.ndarray | None:
+        """Which chunk ids `filter` lets a search return (a boolean array in chunk order);
+        None when it allows every chunk. Remembered per filter until the chunks change."""
+        if not filter:
+            return None
+        cache = self.__dict__.setdefault("_allowed_cache", {})
+        if cache.get("chunks") is not self.chunks or cache.get("count") != len(self.chunks):
+            cache.clear()
+            cache.update(chunks=self.chunks, count=len(self.chunks), masks={})
+        masks: dict[Filter, np.ndarray] = cache["masks"]
+        if filter not in masks:
+            if len(masks) >= 32:
+                masks.clear()
+            masks[filter] = np.fromiter((filter.allows(c) for c in self.chunks), dtype=bool, count=len(self.chunks))
+        return masks[filter]
 
     def warm_up(self) -> None:
         """Load the embedder and both search structures now, so the first search is fast."""

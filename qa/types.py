@@ -7,7 +7,12 @@ always be traced back to the exact characters of the file it came from.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from qa.errors import NewsQAError
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,135 @@ class Citation:
         return f"{self.source}:{lines}"
 
 
+class FilterError(NewsQAError, ValueError):
+    """A filter that cannot be applied (a bad date, since after until); the message says which."""
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _as_date(name: str, value: object) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if _ISO_DATE.fullmatch(text):
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                pass
+    raise FilterError(f"{name} must be a date written YYYY-MM-DD, not {value!r}")
+
+
+def article_date(value: str | None) -> date | None:
+    """An article's date as a `date`; None when undated or not written YYYY-MM-DD."""
+    if value is None or not _ISO_DATE.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def source_matches(source: str, pattern: str) -> bool:
+    """Whether citation label `source` falls under `pattern`: the same label, a prefix
+    ending at '/' or '#' ("uploads/", "bbc.jsonl#business/"), or a file's name for the
+    articles inside it ("bbc.jsonl" for "bbc.jsonl#business/001")."""
+    if source == pattern:
+        return True
+    if pattern.endswith(("/", "#")):
+        return source.startswith(pattern)
+    return source.split("#", 1)[0] == pattern
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which articles retrieval may search: dated `since`..`until` (inclusive; either
+    open) and from `sources` (patterns as `source_matches` reads them; empty: any).
+
+    A date bound excludes undated articles (they cannot be placed in the range). Built
+    from loose input with `Filter.of`, which validates; `to_dict`/`from_dict` round-trip.
+    """
+
+    since: date | None = None
+    until: date | None = None
+    sources: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "since", _as_date("since", self.since))
+        object.__setattr__(self, "until", _as_date("until", self.until))
+        if isinstance(self.sources, str):
+            raise FilterError("sources must be a list of source patterns, not one string")
+        patterns = tuple(self.sources)
+        if any(not isinstance(p, str) or not p.strip() for p in patterns):
+            raise FilterError("each source pattern must be a non-empty string")
+        object.__setattr__(self, "sources", tuple(dict.fromkeys(p.strip() for p in patterns)))
+        if self.since and self.until and self.since > self.until:
+            raise FilterError(f"since ({self.since}) is after until ({self.until})")
+
+    @classmethod
+    def of(
+        cls,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        sources: Iterable[str] | str | None = None,
+    ) -> Filter:
+        """A validated filter from API/CLI input (dates as `date` or "YYYY-MM-DD"; one
+        source pattern or several)."""
+        patterns = (sources,) if isinstance(sources, str) else tuple(sources or ())
+        return cls(since, until, patterns)  # type: ignore[arg-type]
+
+    @property
+    def dated(self) -> bool:
+        return self.since is not None or self.until is not None
+
+    def __bool__(self) -> bool:
+        return self.dated or bool(self.sources)
+
+    def allows_source(self, source: str) -> bool:
+        return not self.sources or any(source_matches(source, p) for p in self.sources)
+
+    def allows_date(self, value: str | None) -> bool:
+        if not self.dated:
+            return True
+        day = article_date(value)
+        if day is None:
+            return False
+        return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
+
+    def allows(self, chunk: Chunk) -> bool:
+        return self.allows_source(chunk.source) and self.allows_date(chunk.date)
+
+    def describe(self) -> str:
+        """``2022-03-02``, ``2022-03-01 to 2022-03-05``, ``from 2022-03-01``, ``until ...``,
+        then ``; sources: a, b``; "" for no filter."""
+        if self.since and self.since == self.until:
+            when = self.since.isoformat()
+        elif self.since and self.until:
+            when = f"{self.since} to {self.until}"
+        elif self.since:
+            when = f"from {self.since}"
+        elif self.until:
+            when = f"until {self.until}"
+        else:
+            when = ""
+        where = f"sources: {', '.join(self.sources)}" if self.sources else ""
+        return "; ".join(part for part in (when, where) if part)
+
+    def to_dict(self) -> dict:
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "sources": list(self.sources),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Filter:
+        return cls.of(data.get("since"), data.get("until"), data.get("sources"))
+
+
 @dataclass(frozen=True)
 class Hit:
     """A chunk returned by retrieval with its fused rank score."""
@@ -165,6 +299,8 @@ class Answer:
     searched_in: list[str] = field(default_factory=list)
     search_note: str = ""  # why retrieval searched where it did, for the "Searched for" line
     earlier_reports: list[EarlierReport] = field(default_factory=list)  # older articles that disagree
+    # the filter retrieval applied (the caller's, or a date the question names); None: none
+    filter: Filter | None = None
 
     @property
     def unsure(self) -> bool:
@@ -195,4 +331,5 @@ class Answer:
             "searched_in": list(self.searched_in),
             "search_note": self.search_note,
             "earlier_reports": [r.to_dict() for r in self.earlier_reports],
+            "filter": self.filter.to_dict() if self.filter else None,
         }
