@@ -266,6 +266,22 @@ def test_a_bad_upload_is_refused_with_a_reason(session: dict, tmp_path: Path) ->
     expect(page.locator("#upload-status")).to_contain_text("not UTF-8 text", timeout=ANSWER_MS)
 
 
+def test_a_file_gradio_refuses_clears_the_previous_upload_status(session: dict, tmp_path: Path) -> None:
+    page = session["page"]
+    _ready(page)
+    page.locator("#articles-panel").get_by_text("Articles").first.click()
+    bad = tmp_path / "notes.txt"
+    bad.write_bytes("Caf\xe9 reopens".encode("latin-1"))
+    page.locator("#upload input[type=file]").set_input_files(str(bad))
+    status = page.locator("#upload-status")
+    expect(status).to_contain_text("not UTF-8 text", timeout=ANSWER_MS)
+    big = tmp_path / "huge.txt"
+    big.write_text("Headline\n" + "A long line of news.\n" * 300_000, encoding="utf-8")  # over 5 MB
+    page.locator("#upload input[type=file]").set_input_files(str(big))
+    expect(status).not_to_contain_text("not UTF-8 text", timeout=ANSWER_MS)  # not left as if about huge.txt
+    assert not (session["corpus"] / "uploads" / "huge.txt").exists()
+
+
 def test_unanswerable_question_abstains_with_closest_passages(session: dict) -> None:
     page = session["page"]
     _ready(page)

@@ -42,6 +42,18 @@ EXAMPLES = (
 ANSWER_WAIT_S = 900.0  # a question asked while the index loads waits for it
 CONCURRENCY_ID = "assistant"  # chat, API and uploads share one worker: one request at a time
 
+# Gradio refuses some files in the browser (over the size limit) without calling the server,
+# so the last upload's status would stay as if it described them: any new pick or drop on
+# the uploader first clicks a hidden button that clears it.
+CLEAR_STALE_UPLOAD_STATUS = """() => {
+  const reset = (event) => {
+    const target = event.target;
+    if (target && target.closest && target.closest("#upload")) document.querySelector("#upload-reset")?.click();
+  };
+  document.addEventListener("change", reset, true);
+  document.addEventListener("drop", reset, true);
+}"""
+
 CSS = """
 #status { min-height: 1.6em; }
 #status p { margin: 0; font-size: 0.9em; color: var(--body-text-color-subdued); }
@@ -64,6 +76,7 @@ CSS = """
 .qa-art-file { margin-bottom: 8px; }
 .qa-art-count, .qa-art-date { color: var(--body-text-color-subdued); font-size: 0.9em; }
 .qa-articles ul { margin: 2px 0 0 1.1em; padding: 0; }
+.qa-hidden { display: none !important; }
 .qa-sources-empty { color: var(--body-text-color-subdued); font-size: 0.9em; }
 """
 
@@ -255,6 +268,7 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
                         height=140,
                     )
                     upload_status = gr.Markdown(elem_id="upload-status")
+                    upload_reset = gr.Button("Clear upload status", elem_id="upload-reset", elem_classes="qa-hidden")
                     table = gr.HTML(render.render_articles([]), elem_id="articles")
                 with gr.Accordion("Settings", open=False, elem_id="settings-panel"):
                     top_k = gr.Slider(
@@ -284,6 +298,8 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
             upload, [uploader], [upload_status, uploader, table, status],
             concurrency_id=CONCURRENCY_ID, show_progress="full", **private,
         )
+        upload_reset.click(lambda: "", None, [upload_status], queue=False, **private)
+        demo.load(None, None, None, js=CLEAR_STALE_UPLOAD_STATUS, **private)
         timer.tick(poll, None, [status, table, reader_status, timer], show_progress="hidden", **private)
         demo.load(poll, None, [status, table, reader_status, timer], show_progress="hidden", **private)
         gr.api(ask, api_name="ask", concurrency_id=CONCURRENCY_ID)
