@@ -157,3 +157,10 @@ def test_gradio_client_asks_the_api_route_and_gets_json(tmp_path: Path, offsite_
     finally:
         demo.close()
     assert offsite_calls == []  # app start, model load and answering stayed on this machine
+
+
+def test_app_takes_several_corpus_paths_and_defaults_to_the_index_corpus() -> None:
+    import app
+
+    assert app.parse_args(["--corpus", "seeds", "bbc.jsonl"]).corpus == [Path("seeds"), Path("bbc.jsonl")]
+    assert app.parse_args([]).corpus is None  # AssistantService then serves the index's stored corpus
