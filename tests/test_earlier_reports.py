@@ -129,9 +129,9 @@ def test_chat_shows_earlier_reports_beneath_the_answer_each_cited():
     earlier = reply[heading_at:]
     assert "**Viktor Yushchenko** · 2005-01-23 · confidence 100%" in earlier
     assert "> **Viktor Yushchenko** is the President of Ukraine. [2]" in earlier
-    assert f"[2] `{OLD}:3` · *Headline* · 2005-01-23" in earlier
+    assert f"[2] *Headline* · 2005-01-23 · <small>`{OLD}:3`</small>" in earlier
     assert "**Leonid Kuchma** · undated · confidence 97%" in earlier
-    assert "[3] `undated.txt:2`" in earlier
+    assert "[3] *Headline* · <small>`undated.txt:2`</small>" in earlier
     plain = Answer(question=QUESTION, text="x", score=0.9, abstained=False, citations=answer.citations)
     assert "Earlier reports" not in render.render_reply(plain)
 
