@@ -17,10 +17,15 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # no calls home, set before gr
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Chat with your news articles (Gradio UI).")
     parser.add_argument(
-        "--corpus", type=Path, nargs="+", default=None,
+        "--corpus",
+        type=Path,
+        nargs="+",
+        default=None,
         help="folders or files of .txt/.md/.jsonl articles (default: the corpus the index holds, else seeds/)",
     )
-    parser.add_argument("--index-dir", type=Path, default=None, help="where the index is kept (default: Settings.index_dir)")
+    parser.add_argument(
+        "--index-dir", type=Path, default=None, help="where the index is kept (default: Settings.index_dir)"
+    )
     parser.add_argument("--reader", type=Path, default=None, help="reader model folder (default: the bundled one)")
     parser.add_argument("--top-k", type=int, default=None, help="passages the reader sees per question")
     parser.add_argument("--threshold", type=float, default=None, help="abstain below this confidence (0-1)")

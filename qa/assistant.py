@@ -44,9 +44,7 @@ REPORT_MARGIN = 0.1
 RECENT_ANSWERS = 64
 # Terminal escape sequences pasted or piped in with a question: CSI ("\x1b[31m", or its
 # one-byte form "\x9b31m"), OSC ("\x1b]0;title\x07") and the short ones ("\x1bc", "\x1b(B").
-_ANSI_ESCAPE = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]"
-)
+_ANSI_ESCAPE = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]")
 
 
 class QuestionError(NewsQAError, ValueError):
@@ -56,9 +54,20 @@ class QuestionError(NewsQAError, ValueError):
 _MONTHS = {
     name: number
     for number, names in enumerate(
-        (("January", "Jan"), ("February", "Feb"), ("March", "Mar"), ("April", "Apr"), ("May",),
-         ("June", "Jun"), ("July", "Jul"), ("August", "Aug"), ("September", "Sept", "Sep"),
-         ("October", "Oct"), ("November", "Nov"), ("December", "Dec")),
+        (
+            ("January", "Jan"),
+            ("February", "Feb"),
+            ("March", "Mar"),
+            ("April", "Apr"),
+            ("May",),
+            ("June", "Jun"),
+            ("July", "Jul"),
+            ("August", "Aug"),
+            ("September", "Sept", "Sep"),
+            ("October", "Oct"),
+            ("November", "Nov"),
+            ("December", "Dec"),
+        ),
         start=1,
     )
     for name in names
@@ -140,9 +149,7 @@ def clean_text(text: str) -> str:
     Retrieval and the reader would otherwise see "[31mWhat" or a NUL as part of a word.
     """
     text = _ANSI_ESCAPE.sub("", text)
-    text = "".join(
-        (" " if char.isspace() else "") if unicodedata.category(char) == "Cc" else char for char in text
-    )
+    text = "".join((" " if char.isspace() else "") if unicodedata.category(char) == "Cc" else char for char in text)
     return " ".join(text.split())
 
 
@@ -514,9 +521,7 @@ class Assistant:
                 if article not in per_article or span.score > per_article[article][0].score:
                     per_article[article] = (span, citation)
         reports = [
-            EarlierReport(
-                text=c.quote[c.start : c.end].replace("\n", " "), score=s.score, date=c.date, citation=c
-            )
+            EarlierReport(text=c.quote[c.start : c.end].replace("\n", " "), score=s.score, date=c.date, citation=c)
             for s, c in per_article.values()
         ]
         return sorted(reports, key=lambda r: (r.date or "", r.score), reverse=True)

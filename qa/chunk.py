@@ -123,8 +123,7 @@ def chunk_article(
     _check_sizes(max_tokens, overlap_tokens)
     sentences = _article_sentences(article, count_tokens, max_tokens)
     return [
-        _build_chunk(article, sentences[first:last])
-        for first, last in _pack(sentences, max_tokens, overlap_tokens)
+        _build_chunk(article, sentences[first:last]) for first, last in _pack(sentences, max_tokens, overlap_tokens)
     ]
 
 
@@ -136,20 +135,14 @@ def chunk_articles(
 ) -> list[Chunk]:
     """All chunks of all articles, in article order."""
     _check_sizes(max_tokens, overlap_tokens)
-    return [
-        chunk
-        for article in articles
-        for chunk in chunk_article(article, count_tokens, max_tokens, overlap_tokens)
-    ]
+    return [chunk for article in articles for chunk in chunk_article(article, count_tokens, max_tokens, overlap_tokens)]
 
 
 def _check_sizes(max_tokens: int, overlap_tokens: int) -> None:
     if max_tokens < 1:
         raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
     if not 0 <= overlap_tokens < max_tokens:
-        raise ValueError(
-            f"overlap_tokens must be in [0, max_tokens) = [0, {max_tokens}), got {overlap_tokens}"
-        )
+        raise ValueError(f"overlap_tokens must be in [0, max_tokens) = [0, {max_tokens}), got {overlap_tokens}")
 
 
 def _pack(sentences: list[_Sentence], max_tokens: int, overlap_tokens: int) -> list[tuple[int, int]]:
@@ -168,9 +161,7 @@ def _pack(sentences: list[_Sentence], max_tokens: int, overlap_tokens: int) -> l
     return ranges
 
 
-def _overlap_start(
-    sentences: list[_Sentence], first: int, last: int, max_tokens: int, overlap_tokens: int
-) -> int:
+def _overlap_start(sentences: list[_Sentence], first: int, last: int, max_tokens: int, overlap_tokens: int) -> int:
     """Where the chunk after ``[first, last)`` starts: reuse trailing sentences that fit
     the overlap budget *and* leave room for sentence `last`, but never all of them."""
     budget = min(overlap_tokens, max_tokens - sentences[last].tokens)

@@ -78,8 +78,7 @@ def _ask_settings(args: argparse.Namespace) -> Settings:
         command += "".join(f" --{name.replace('_', '-')} {getattr(settings, name)}" for name in _CHUNKING)
         built_with = ", ".join(f"--{name.replace('_', '-')} {built[name]}" for name in _CHUNKING)
         raise CliError(
-            f"the index at {settings.index_dir} was built with {built_with}; "
-            f"run `{command}` to rebuild it with yours"
+            f"the index at {settings.index_dir} was built with {built_with}; run `{command}` to rebuild it with yours"
         )
     return settings.with_overrides(**built)
 
@@ -122,8 +121,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     # directory waits for the first (one line says so), then updates from its result
     index, report = CorpusIndex.open(settings.index_dir, paths, settings, repair=True)
     articles = index.articles()
-    print(f"index {settings.index_dir}: {report}; {len(index.files)} files, {len(articles)} articles, "
-          f"{len(index.chunks)} passages")
+    print(
+        f"index {settings.index_dir}: {report}; {len(index.files)} files, {len(articles)} articles, "
+        f"{len(index.chunks)} passages"
+    )
     return 0
 
 
@@ -137,7 +138,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     settings = _ask_settings(args)
     check_reader_dir(settings.reader_path)  # a bad --reader fails before any indexing
     bot = Assistant.from_corpus(
-        _corpus_paths(args, settings), settings.index_dir, settings, bar=not args.json,
+        _corpus_paths(args, settings),
+        settings.index_dir,
+        settings,
+        bar=not args.json,
         max_update_bytes=ASK_MAX_UPDATE_BYTES,
     )
     result = bot.answer(question, history=args.history, filter=where)
@@ -192,8 +196,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--index", type=Path, help="index directory (default: ./index)")
-        p.add_argument("--chunk-tokens", type=int, help=f"passage size in embedder tokens (default {defaults.chunk_tokens})")
-        p.add_argument("--chunk-overlap", type=int, help=f"overlap between passages in tokens (default {defaults.chunk_overlap})")
+        p.add_argument(
+            "--chunk-tokens", type=int, help=f"passage size in embedder tokens (default {defaults.chunk_tokens})"
+        )
+        p.add_argument(
+            "--chunk-overlap", type=int, help=f"overlap between passages in tokens (default {defaults.chunk_overlap})"
+        )
 
     p = sub.add_parser(
         "index",
@@ -207,7 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="+", help="files or directories of .txt/.md/.jsonl articles")
     p.add_argument(
-        "--yes", action="store_true",
+        "--yes",
+        action="store_true",
         help="change the corpus of an existing index without asking (what it drops and embeds is still printed)",
     )
     common(p)
@@ -227,14 +236,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, help=f"abstain below this confidence (default {defaults.threshold})")
     p.add_argument("--retrieval", choices=Retrieval.values(), help=f"retrieval mode (default {defaults.retrieval})")
     p.add_argument(
-        "--precision", choices=Precision.values(),
+        "--precision",
+        choices=Precision.values(),
         help=f"reader arithmetic (default {defaults.reader_precision}; ${PRECISION_ENV} sets the default)",
     )
     p.add_argument("--history", nargs="*", default=None, help="earlier questions of the conversation, oldest first")
-    p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles dated on or after this day (undated ones are left out)")
-    p.add_argument("--until", metavar="YYYY-MM-DD", help="only articles dated on or before this day (undated ones are left out)")
     p.add_argument(
-        "--source", action="append", metavar="PATTERN",
+        "--since", metavar="YYYY-MM-DD", help="only articles dated on or after this day (undated ones are left out)"
+    )
+    p.add_argument(
+        "--until", metavar="YYYY-MM-DD", help="only articles dated on or before this day (undated ones are left out)"
+    )
+    p.add_argument(
+        "--source",
+        action="append",
+        metavar="PATTERN",
         help="only these sources (repeatable): a citation source (a.txt, bbc.jsonl#business/001), a file "
         "(bbc.jsonl), or a prefix ending in / or # (uploads/, bbc.jsonl#business/)",
     )

@@ -72,10 +72,15 @@ class Embedder:
         self.warm_up()
         model = self._model
         if not texts:
-            width = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension  # 5.x name
+            width = (
+                getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+            )  # 5.x name
             return np.zeros((0, width()), dtype=np.float32)
         vectors = model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=progress,
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=progress,
             convert_to_numpy=True,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)

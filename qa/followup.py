@@ -20,16 +20,91 @@ from dataclasses import dataclass
 
 # Words that point back to something said before.
 ANAPHORA = {
-    "it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her", "hers",
-    "this", "that", "these", "those",
+    "it",
+    "its",
+    "they",
+    "them",
+    "their",
+    "theirs",
+    "he",
+    "him",
+    "his",
+    "she",
+    "her",
+    "hers",
+    "this",
+    "that",
+    "these",
+    "those",
 }
 OPENERS = ("and ", "what about", "how about", "also", "but ", "so ", "then ")
 STOPWORDS = {
-    "a", "an", "the", "of", "to", "in", "on", "at", "for", "by", "with", "from", "as", "and", "or",
-    "is", "are", "was", "were", "be", "been", "did", "do", "does", "has", "have", "had", "what",
-    "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much", "that", "this",
-    "it", "its", "they", "them", "their", "he", "she", "his", "her", "there", "about", "into", "than",
-    "can", "could", "would", "should", "will", "say", "said", "says", "tell", "me", "us", "we", "you",
+    "a",
+    "an",
+    "the",
+    "of",
+    "to",
+    "in",
+    "on",
+    "at",
+    "for",
+    "by",
+    "with",
+    "from",
+    "as",
+    "and",
+    "or",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "did",
+    "do",
+    "does",
+    "has",
+    "have",
+    "had",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "when",
+    "where",
+    "why",
+    "how",
+    "many",
+    "much",
+    "that",
+    "this",
+    "it",
+    "its",
+    "they",
+    "them",
+    "their",
+    "he",
+    "she",
+    "his",
+    "her",
+    "there",
+    "about",
+    "into",
+    "than",
+    "can",
+    "could",
+    "would",
+    "should",
+    "will",
+    "say",
+    "said",
+    "says",
+    "tell",
+    "me",
+    "us",
+    "we",
+    "you",
 }
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 
@@ -52,8 +127,10 @@ def _sources(citations: object) -> tuple[str, ...] | None:
         return None
     found: list[str] = []
     for citation in citations:
-        source = citation if isinstance(citation, str) else (
-            citation.get("source") if isinstance(citation, dict) else getattr(citation, "source", None)
+        source = (
+            citation
+            if isinstance(citation, str)
+            else (citation.get("source") if isinstance(citation, dict) else getattr(citation, "source", None))
         )
         if isinstance(source, str) and source and source not in found:
             found.append(source)
@@ -158,7 +235,4 @@ def new_names(question: str, text: str) -> list[str]:
     and "Zelensky" in "Zelenskyy".
     """
     lowered = text.lower()
-    return [
-        name for name in _names(question)
-        if not re.search(r"(?<![A-Za-z0-9])" + re.escape(name.lower()), lowered)
-    ]
+    return [name for name in _names(question) if not re.search(r"(?<![A-Za-z0-9])" + re.escape(name.lower()), lowered)]

@@ -88,8 +88,7 @@ def find_source_files(paths: Iterable[Path]) -> list[Path]:
             found.add(path)
         else:
             warnings.warn(
-                f"skipping {path}: unsupported file type (expected one of "
-                f"{', '.join(SUPPORTED_SUFFIXES)})",
+                f"skipping {path}: unsupported file type (expected one of {', '.join(SUPPORTED_SUFFIXES)})",
                 stacklevel=2,
             )
     return sorted(found)
@@ -158,8 +157,7 @@ def _decode_utf8(data: bytes) -> tuple[str, str | None]:
     if well_encoded <= bad:
         raise NotText(f"not UTF-8 text (bad byte at offset {first_bad}); save it as UTF-8")
     return text, (
-        f"not valid UTF-8 (first bad byte at offset {first_bad}); "
-        f"{bad} undecodable byte(s) were replaced with U+FFFD"
+        f"not valid UTF-8 (first bad byte at offset {first_bad}); {bad} undecodable byte(s) were replaced with U+FFFD"
     )
 
 
@@ -223,11 +221,7 @@ def _make_line(number: int, raw: str, prefix: re.Pattern[str] | None = None) -> 
 
 def _text_lines(text: str) -> list[Line]:
     """Non-blank physical lines of `text` as Lines numbered from 1."""
-    return [
-        _make_line(number, raw)
-        for number, raw in enumerate(_physical_lines(text), start=1)
-        if raw.strip()
-    ]
+    return [_make_line(number, raw) for number, raw in enumerate(_physical_lines(text), start=1) if raw.strip()]
 
 
 # ------------------------------------------------------------------------- reading
@@ -303,7 +297,7 @@ def _seed_header(lines: list[Line]) -> tuple[str | None, Line | None, list[Line]
     match = _DATE_LINE.match(first.raw)
     if match is None:
         return None, first, lines[1:]
-    headline = Line(number=first.number, raw=first.raw, text=first.raw[match.end():], col=match.end())
+    headline = Line(number=first.number, raw=first.raw, text=first.raw[match.end() :], col=match.end())
     return match.group(1), headline, lines[1:]
 
 
@@ -327,11 +321,7 @@ def _related_start(body: list[Line]) -> int:
 
 def _is_headline_like(text: str) -> bool:
     words = text.split()
-    return (
-        0 < len(words) <= _HEADLINE_MAX_WORDS
-        and len(text) <= _HEADLINE_MAX_CHARS
-        and not _SENTENCE_END.search(text)
-    )
+    return 0 < len(words) <= _HEADLINE_MAX_WORDS and len(text) <= _HEADLINE_MAX_CHARS and not _SENTENCE_END.search(text)
 
 
 # -------------------------------------------------------------------------- JSONL
@@ -361,9 +351,7 @@ def _read_jsonl(text: str, path: Path, source: str) -> list[Article]:
     if problems:
         listed = "; ".join(problems[:_MAX_LISTED_PROBLEMS])
         more = f"; and {len(problems) - _MAX_LISTED_PROBLEMS} more" if len(problems) > _MAX_LISTED_PROBLEMS else ""
-        warnings.warn(
-            f"{path}: skipped {len(problems)} bad record(s) ({listed}{more})", stacklevel=3
-        )
+        warnings.warn(f"{path}: skipped {len(problems)} bad record(s) ({listed}{more})", stacklevel=3)
     return articles
 
 

@@ -28,7 +28,13 @@ from qa.errors import NewsQAError
 
 RECIPE = "onnx-int8-per-channel-v1"  # bump when the export or quantization settings change
 # a LoRA reader's base is pinned by its name and the base package's sha256 check
-MODEL_FILES = ("config.json", "model.safetensors", "pytorch_model.bin", "adapter_config.json", "adapter_model.safetensors")
+MODEL_FILES = (
+    "config.json",
+    "model.safetensors",
+    "pytorch_model.bin",
+    "adapter_config.json",
+    "adapter_model.safetensors",
+)
 
 
 class Int8Unavailable(NewsQAError):
@@ -57,7 +63,9 @@ def int8_model(model_dir: Path, input_names: list[str]) -> Path:
         import onnxruntime  # noqa: F401  (fail here, with a clear message, not mid-export)
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError as exc:
-        raise Int8Unavailable(f"int8 precision needs onnxruntime and onnx ({exc}); pip install onnxruntime onnx") from exc
+        raise Int8Unavailable(
+            f"int8 precision needs onnxruntime and onnx ({exc}); pip install onnxruntime onnx"
+        ) from exc
     target = cache_dir() / "reader-int8" / f"{cache_key(model_dir)}.onnx"
     if target.exists():
         return target
@@ -104,6 +112,7 @@ def int8_session(model_dir: Path, input_names: list[str], threads: int):
 def _export(model_dir: Path, input_names: list[str], out: Path) -> None:
     """fp32 ONNX graph with dynamic batch and sequence axes, outputs start and end logits."""
     import torch
+
     class Logits(torch.nn.Module):
         def __init__(self, model: torch.nn.Module) -> None:
             super().__init__()

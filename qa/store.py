@@ -147,7 +147,9 @@ def write_lock(index_dir: Path, wait: bool = True) -> Iterator[bool]:
                 raise IndexBusy(
                     f"the index at {index_dir} is being written by pid {holder}; try again when it has finished"
                 ) from None
-            print(f"waiting for pid {holder}, which is writing the index at {index_dir}...", file=sys.stderr, flush=True)
+            print(
+                f"waiting for pid {holder}, which is writing the index at {index_dir}...", file=sys.stderr, flush=True
+            )
             fcntl.flock(fd, fcntl.LOCK_EX)
             waited = True
         os.ftruncate(fd, 0)
@@ -238,7 +240,9 @@ class CorpusChange:
         held = ", ".join(map(str, self.stored)) or "nothing"
         parts = [f"the index holds {held}; with {', '.join(map(str, self.requested))} it"]
         if self.dropped:
-            shown = ", ".join(self.dropped[:5]) + (f" and {len(self.dropped) - 5} more" if len(self.dropped) > 5 else "")
+            shown = ", ".join(self.dropped[:5]) + (
+                f" and {len(self.dropped) - 5} more" if len(self.dropped) > 5 else ""
+            )
             parts.append(f"drops {len(self.dropped)} file(s) ({self.dropped_passages} passages: {shown})")
         if self.embed:
             if self.dropped:
@@ -342,7 +346,9 @@ class CorpusIndex:
         if _GEN_NAME.fullmatch(name) and gen.is_dir():
             return gen
         if strict:
-            raise IndexUnreadable(f"index at {self.index_dir} is damaged: CURRENT names {name[:80]!r}, no generation here")
+            raise IndexUnreadable(
+                f"index at {self.index_dir} is damaged: CURRENT names {name[:80]!r}, no generation here"
+            )
         return None
 
     def load(self) -> bool:
@@ -498,7 +504,9 @@ class CorpusIndex:
             progress(len(todo), len(todo), f"indexed: {report}")
         return report
 
-    def _update(self, keep: dict[str, FileEntry], todo: list[PendingFile], progress: Progress | None, bar: bool) -> None:
+    def _update(
+        self, keep: dict[str, FileEntry], todo: list[PendingFile], progress: Progress | None, bar: bool
+    ) -> None:
         """Read `todo`, reuse `keep`'s rows, and write the result as a new generation."""
         chunks: list[Chunk] = []
         vectors: list[np.ndarray] = []
@@ -579,8 +587,9 @@ class CorpusIndex:
             file_chunks = chunk_articles(
                 articles, count_tokens, self.settings.chunk_tokens, self.settings.chunk_overlap
             )
-            files[key] = FileEntry(str(path), label, stat.st_size, stat.st_mtime_ns, digest,
-                                   offset + len(new_chunks), len(file_chunks))
+            files[key] = FileEntry(
+                str(path), label, stat.st_size, stat.st_mtime_ns, digest, offset + len(new_chunks), len(file_chunks)
+            )
             new_chunks.extend(file_chunks)
             if progress:
                 progress(n + 1, len(todo), f"read {label}")
@@ -773,7 +782,8 @@ class CorpusIndex:
         rows: dict[tuple[str, str], dict] = {}
         for chunk in self.chunks:
             row = rows.setdefault(
-                (chunk.source, chunk.title), {"source": chunk.source, "title": chunk.title, "date": chunk.date, "chunks": 0}
+                (chunk.source, chunk.title),
+                {"source": chunk.source, "title": chunk.title, "date": chunk.date, "chunks": 0},
             )
             row["chunks"] += 1
         return list(rows.values())

@@ -26,7 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 SHARED = ROOT.parent / "shared" / "data"
-CORPUS_FILES = {"bbc.jsonl": SHARED / "bbc-news" / "bbc.jsonl", "reuters.jsonl": SHARED / "reuters-21578" / "reuters.jsonl"}
+CORPUS_FILES = {
+    "bbc.jsonl": SHARED / "bbc-news" / "bbc.jsonl",
+    "reuters.jsonl": SHARED / "reuters-21578" / "reuters.jsonl",
+}
 # the first two (120 questions) chose reader v5 and the 0.10 threshold; the feature-story
 # slice (51 questions over longer BBC politics, business and arts stories) was added later
 DEV_SETS = [
@@ -54,8 +57,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     command = ["eval", *map(str, args.datasets), "--corpus", *map(str, CORPUS_FILES.values())]
     command += ["--distractors", str(args.distractors), "--seed", str(args.seed), "--threshold", "0", "--sweep"]
-    for flag, value in (("--reader", args.reader), ("--top-k", args.top_k), ("--retrieval", args.retrieval),
-                        ("--sweep-json", args.json)):
+    for flag, value in (
+        ("--reader", args.reader),
+        ("--top-k", args.top_k),
+        ("--retrieval", args.retrieval),
+        ("--sweep-json", args.json),
+    ):
         if value is not None:
             command += [flag, str(value)]
     return qa_main(command)

@@ -98,7 +98,11 @@ def _is_loopback(host: object) -> bool:
 def offsite_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every DNS lookup or connection this process attempts to anything but loopback."""
     calls: list[str] = []
-    real_getaddrinfo, real_connect, real_connect_ex = socket.getaddrinfo, socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo, real_connect, real_connect_ex = (
+        socket.getaddrinfo,
+        socket.socket.connect,
+        socket.socket.connect_ex,
+    )
 
     def getaddrinfo(host, *args, **kwargs):
         if not _is_loopback(host.decode() if isinstance(host, bytes) else host):
@@ -141,7 +145,7 @@ def test_gradio_client_asks_the_api_route_and_gets_json(tmp_path: Path, offsite_
         assert "141 to 5" in result["text"]
         cited = result["citations"][0]
         assert cited["source"] == "000_40ab86d132b0175c.txt" and cited["line"] == 4
-        assert "141 to 5" in cited["quote"][cited["start"]:cited["end"]]  # the span, in its line
+        assert "141 to 5" in cited["quote"][cited["start"] : cited["end"]]  # the span, in its line
 
         follow = client.predict("How many abstained?", ["What was the UNGA vote?"], api_name="/ask")
         assert "34" in follow["text"] and follow["citations"][0]["line"] == 4

@@ -71,8 +71,14 @@ def test_any_hugging_face_qa_directory_plugs_in(tmp_path, seed_index, reader_dir
     from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
 
     model_dir = tmp_path / "tiny-qa"
-    config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=512)
+    config = BertConfig(
+        vocab_size=30522,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
+    )
     BertForQuestionAnswering(config).save_pretrained(model_dir)
     AutoTokenizer.from_pretrained(str(reader_dir)).save_pretrained(model_dir)
 

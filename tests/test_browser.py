@@ -92,8 +92,16 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         "NO_PROXY": "127.0.0.1,localhost",
     }
     command = [
-        sys.executable, "app.py", "--corpus", str(corpus), "--index-dir", str(work / "index"),
-        "--host", "127.0.0.1", "--port", str(port),
+        sys.executable,
+        "app.py",
+        "--corpus",
+        str(corpus),
+        "--index-dir",
+        str(work / "index"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
     ]
     with log.open("wb") as out:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -178,7 +186,9 @@ def test_question_is_answered_with_bold_span_confidence_and_line_citation(sessio
     expect(reply).to_contain_text("141 to 5", timeout=ANSWER_MS)
     expect(reply).not_to_contain_text("couldn't find")
     # the citation leads with the story (headline, date), the file:line after it, smaller
-    expect(reply).to_contain_text(f"[1] UNGA votes demanding Russia's withdrawal from Ukraine, ceasefire talks likely tomorrow · 2022-03-02 · {SEED}:4")
+    expect(reply).to_contain_text(
+        f"[1] UNGA votes demanding Russia's withdrawal from Ukraine, ceasefire talks likely tomorrow · 2022-03-02 · {SEED}:4"
+    )
     expect(reply.locator("small code")).to_contain_text(f"{SEED}:4")
     expect(reply).to_contain_text("confidence")
     expect(reply.locator("blockquote strong").first).to_contain_text("141 to 5")
@@ -349,6 +359,8 @@ def test_a_whole_session_makes_no_requests_off_this_machine(session: dict) -> No
     expect(_ask(page, "What was the UNGA vote?")).to_contain_text("141 to 5", timeout=ANSWER_MS)
     page.locator("#articles-panel").get_by_text("Articles").first.click()
     page.locator("#settings-panel").get_by_text("Settings").first.click()
-    hosts = {urlparse(url).hostname for url in session["requested"] if urlparse(url).scheme in ("http", "https", "ws", "wss")}
+    hosts = {
+        urlparse(url).hostname for url in session["requested"] if urlparse(url).scheme in ("http", "https", "ws", "wss")
+    }
     assert session["requested"], "no requests were recorded at all"
     assert hosts <= {"127.0.0.1", "localhost"}, f"the page contacted {sorted(hosts - {'127.0.0.1', 'localhost'})}"

@@ -35,13 +35,31 @@ def sentences_of(text: str) -> list[str]:
     [
         ("Mr. Smith met Dr. Jones. They talked.", ["Mr. Smith met Dr. Jones.", "They talked."]),
         ("The U.S. and the U.N. agreed. Talks ended.", ["The U.S. and the U.N. agreed.", "Talks ended."]),
-        ("Growth was 3.5 percent. It fell to 2.1. Prices rose.", ["Growth was 3.5 percent.", "It fell to 2.1.", "Prices rose."]),
-        ("He met J. K. Rowling and George W. Bush. Both smiled.", ["He met J. K. Rowling and George W. Bush.", "Both smiled."]),
+        (
+            "Growth was 3.5 percent. It fell to 2.1. Prices rose.",
+            ["Growth was 3.5 percent.", "It fell to 2.1.", "Prices rose."],
+        ),
+        (
+            "He met J. K. Rowling and George W. Bush. Both smiled.",
+            ["He met J. K. Rowling and George W. Bush.", "Both smiled."],
+        ),
         ('"We will win," he said. "Never!" She left.', ['"We will win," he said.', '"Never!"', "She left."]),
-        ("He said “stop.” Then silence. Why? Nobody knows!", ["He said “stop.”", "Then silence.", "Why?", "Nobody knows!"]),
-        ("Fruit, e.g. Apples, i.e. Red ones, etc. Are fine. Yes.", ["Fruit, e.g. Apples, i.e. Red ones, etc. Are fine.", "Yes."]),
-        ("Flat No. 5 burned. St. Paul was fine (see below.) Ok.", ["Flat No. 5 burned.", "St. Paul was fine (see below.)", "Ok."]),
-        ("The vote was 141 to 5, with 34 abstentions. It came after 1997.", ["The vote was 141 to 5, with 34 abstentions.", "It came after 1997."]),
+        (
+            "He said “stop.” Then silence. Why? Nobody knows!",
+            ["He said “stop.”", "Then silence.", "Why?", "Nobody knows!"],
+        ),
+        (
+            "Fruit, e.g. Apples, i.e. Red ones, etc. Are fine. Yes.",
+            ["Fruit, e.g. Apples, i.e. Red ones, etc. Are fine.", "Yes."],
+        ),
+        (
+            "Flat No. 5 burned. St. Paul was fine (see below.) Ok.",
+            ["Flat No. 5 burned.", "St. Paul was fine (see below.)", "Ok."],
+        ),
+        (
+            "The vote was 141 to 5, with 34 abstentions. It came after 1997.",
+            ["The vote was 141 to 5, with 34 abstentions.", "It came after 1997."],
+        ),
         ("Prices rose. 42 firms said so.", ["Prices rose.", "42 firms said so."]),
         ("it ended. then it began", ["it ended. then it began"]),  # lower case: not a new sentence
         ("  Padded.   Text.  ", ["Padded.", "Text."]),
@@ -55,7 +73,7 @@ def test_split_sentences(text: str, expected: list[str]) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("aZ9 .?!\"”’)(‘\t.,Mr")), max_size=60) | st.text(max_size=40))
+@given(st.text(alphabet=st.sampled_from(list('aZ9 .?!"”’)(‘\t.,Mr')), max_size=60) | st.text(max_size=40))
 def test_split_sentences_covers_text_with_only_whitespace_gaps(text: str) -> None:
     spans = split_sentences(text)
     position = 0
@@ -70,8 +88,27 @@ def test_split_sentences_covers_text_with_only_whitespace_gaps(text: str) -> Non
 
 # ---------------------------------------------------------- generated articles
 
-WORDS = ["the", "vote", "was", "troops", "city", "talks", "said", "in", "of", "141", "3.5",
-         "5,000", "Kyiv", "Mr. Smith", "the U.S.", "J. K. Rowling", "e.g. this", "Dr. Jones", "(no)"]
+WORDS = [
+    "the",
+    "vote",
+    "was",
+    "troops",
+    "city",
+    "talks",
+    "said",
+    "in",
+    "of",
+    "141",
+    "3.5",
+    "5,000",
+    "Kyiv",
+    "Mr. Smith",
+    "the U.S.",
+    "J. K. Rowling",
+    "e.g. this",
+    "Dr. Jones",
+    "(no)",
+]
 OPENERS = ["The", "Russia", "Officials", "It", "42", '"We', "“Nobody", "Moscow"]
 ENDINGS = [".", ".", "?", "!", '."', ".”", "?’", ".)"]
 LINE_END = re.compile(r"[.?!…][\"'”’)\]]*$")
@@ -86,8 +123,10 @@ def generated_articles(draw) -> tuple[Article, list[list[tuple[int, int, int]]]]
     space before a lower-case word (as wire copy is).
     """
     sentence = st.tuples(
-        st.sampled_from(OPENERS), st.lists(st.sampled_from(WORDS), max_size=14),
-        st.sampled_from(["ended", "here", "today"]), st.sampled_from(ENDINGS),
+        st.sampled_from(OPENERS),
+        st.lists(st.sampled_from(WORDS), max_size=14),
+        st.sampled_from(["ended", "here", "today"]),
+        st.sampled_from(ENDINGS),
     ).map(lambda t: [t[0], *t[1], t[2] + t[3]])
     paragraphs = draw(st.lists(st.lists(sentence, min_size=1, max_size=5), min_size=1, max_size=6))
     indent = st.sampled_from(["", "", "  ", "\t"])
@@ -132,14 +171,8 @@ def sentence_ids(chunk: Chunk, truth: list[list[tuple[int, int, int]]]) -> list[
     spans = covered(chunk)
     inside = []
     for index, segments in enumerate(truth):
-        hits = [
-            line in spans and spans[line][0] <= start and end <= spans[line][1]
-            for line, start, end in segments
-        ]
-        touches = [
-            line in spans and start < spans[line][1] and spans[line][0] < end
-            for line, start, end in segments
-        ]
+        hits = [line in spans and spans[line][0] <= start and end <= spans[line][1] for line, start, end in segments]
+        touches = [line in spans and start < spans[line][1] and spans[line][0] < end for line, start, end in segments]
         assert all(hits) or not any(touches), f"sentence {index} is split by {chunk.pieces}"
         if all(hits):
             inside.append(index)

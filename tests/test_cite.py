@@ -74,7 +74,10 @@ def test_answer_runs_on_across_a_hard_wrapped_line():
 
 def test_answer_never_runs_on_across_a_paragraph():
     """Paragraph-per-line text: a line ending a sentence, or a next line in upper case, stops the span."""
-    for lines in (["The vote was 141 to 5.", "then it adjourned."], ["Headline without a full stop", "The vote was 141 to 5."]):
+    for lines in (
+        ["The vote was 141 to 5.", "then it adjourned."],
+        ["Headline without a full stop", "The vote was 141 to 5."],
+    ):
         chunk = _chunk_from_lines(lines)
         citation = cite(chunk, 0, len(chunk.text))
         assert (citation.line, citation.end_line) == (1, 1)

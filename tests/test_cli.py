@@ -24,8 +24,18 @@ def test_missing_paths_exit_2(tmp_path, capsys):
 
 
 def test_bad_reader_path_exits_2(tmp_path, capsys, seed_corpus):
-    code = main(["ask", "What was the vote?", "--corpus", str(seed_corpus), "--index", str(tmp_path / "i"),
-                 "--reader", str(tmp_path / "nothing")])
+    code = main(
+        [
+            "ask",
+            "What was the vote?",
+            "--corpus",
+            str(seed_corpus),
+            "--index",
+            str(tmp_path / "i"),
+            "--reader",
+            str(tmp_path / "nothing"),
+        ]
+    )
     assert code == 2 and "no reader model" in capsys.readouterr().err
     assert not (tmp_path / "i").exists()  # failed before any indexing work
 
@@ -42,8 +52,10 @@ def test_unreadable_index_exits_2(tmp_path, capsys, seed_corpus):
 def test_ask_json_cites_line_4(tmp_path, capsys, seed_corpus, reader_dir):
     corpus = tmp_path / "corpus"
     shutil.copytree(seed_corpus, corpus)
-    assert main(["ask", "What was the UNGA vote?", "--json", "--corpus", str(corpus),
-                 "--index", str(tmp_path / "index")]) == 0
+    assert (
+        main(["ask", "What was the UNGA vote?", "--json", "--corpus", str(corpus), "--index", str(tmp_path / "index")])
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert "141 to 5" in data["text"] and not data["abstained"]
     assert data["citations"][0]["source"] == SEED and data["citations"][0]["line"] == 4

@@ -100,7 +100,9 @@ def test_the_eval_report_records_the_settings():
     qset = QuestionSet(
         questions=[EvalQuestion(id="q", question="Who?", answers=("x",), contexts=())], kind="squad", name="one"
     )
-    options = runner.EvalOptions(mode="reader", threshold=0.4, precision="fp32", reader_object=EchoReader(), progress=False)
+    options = runner.EvalOptions(
+        mode="reader", threshold=0.4, precision="fp32", reader_object=EchoReader(), progress=False
+    )
     run = runner.evaluate(qset, options)
     stored = json.loads(json.dumps(report.build(run)))["meta"]["settings"]
     assert Settings.from_dict(stored) == Settings(threshold=0.4, reader_precision="fp32")

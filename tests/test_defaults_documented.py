@@ -34,8 +34,17 @@ def test_readme_documents_every_setting_with_its_default():
     rows = dict(re.findall(r"^\| `(\w+)` \| (.+?) \|", readme, flags=re.M))
     defaults = Settings()
     assert set(rows) == set(Settings.__dataclass_fields__)
-    for name in ("chunk_tokens", "chunk_overlap", "top_k", "retrieval", "reader_max_length",
-                 "reader_stride", "max_answer_tokens", "index_dir", "corpus_dir"):
+    for name in (
+        "chunk_tokens",
+        "chunk_overlap",
+        "top_k",
+        "retrieval",
+        "reader_max_length",
+        "reader_stride",
+        "max_answer_tokens",
+        "index_dir",
+        "corpus_dir",
+    ):
         assert rows[name] == f"`{getattr(defaults, name)}`", name
     assert rows["threshold"] == f"`{defaults.threshold:.2f}`"
     assert rows["reader_precision"] == f"`{Precision.AUTO}`"  # unless $QA_READER_PRECISION says otherwise

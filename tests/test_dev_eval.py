@@ -15,15 +15,29 @@ from qa.ingest import read_articles
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
-CORPUS_FILES = {"bbc.jsonl": SHARED / "bbc-news" / "bbc.jsonl", "reuters.jsonl": SHARED / "reuters-21578" / "reuters.jsonl"}
+CORPUS_FILES = {
+    "bbc.jsonl": SHARED / "bbc-news" / "bbc.jsonl",
+    "reuters.jsonl": SHARED / "reuters-21578" / "reuters.jsonl",
+}
 DEV_SETS = sorted((ROOT / "tests" / "data").glob("*_dev_questions.jsonl"))
 
 
 def _row(answerable: bool, score: float, correct: bool, best_text: str = "x") -> Row:
     return Row(
-        id="q", question="?", history=[], answers=["x"] if answerable else [], answerable=answerable,
-        gold_source=None, gold_lines=[], predicted=best_text, best_text=best_text, score=score,
-        abstained=False, em=float(correct), f1=float(correct), best_correct=correct,
+        id="q",
+        question="?",
+        history=[],
+        answers=["x"] if answerable else [],
+        answerable=answerable,
+        gold_source=None,
+        gold_lines=[],
+        predicted=best_text,
+        best_text=best_text,
+        score=score,
+        abstained=False,
+        em=float(correct),
+        f1=float(correct),
+        best_correct=correct,
         citation_correct=correct if answerable else None,
     )
 

@@ -114,13 +114,19 @@ def test_chat_shows_earlier_reports_beneath_the_answer_each_cited():
         text="Volodymyr Zelensky",
         score=0.99,
         abstained=False,
-        citations=[_citation(NEW, "2022-03-01", "Volodymyr Zelensky is the President of Ukraine.", "Volodymyr Zelensky")],
+        citations=[
+            _citation(NEW, "2022-03-01", "Volodymyr Zelensky is the President of Ukraine.", "Volodymyr Zelensky")
+        ],
         earlier_reports=[
             EarlierReport(
-                "Viktor Yushchenko", 1.0, "2005-01-23",
+                "Viktor Yushchenko",
+                1.0,
+                "2005-01-23",
                 _citation(OLD, "2005-01-23", "Viktor Yushchenko is the President of Ukraine.", "Viktor Yushchenko"),
             ),
-            EarlierReport("Leonid Kuchma", 0.97, None, _citation("undated.txt", None, "Leonid Kuchma is it.", "Leonid Kuchma", 2)),
+            EarlierReport(
+                "Leonid Kuchma", 0.97, None, _citation("undated.txt", None, "Leonid Kuchma is it.", "Leonid Kuchma", 2)
+            ),
         ],
     )
     reply = render.render_reply(answer)
@@ -139,8 +145,13 @@ def test_chat_shows_earlier_reports_beneath_the_answer_each_cited():
 def test_follow_up_reply_says_where_it_searched():
     cited = _citation(NEW, "2022-03-01", "Volodymyr Zelensky is the President of Ukraine.", "Volodymyr Zelensky")
     answer = Answer(
-        question="And in 2005?", text="x", score=0.9, abstained=False, citations=[cited],
-        resolved_question=f"{QUESTION} And in 2005?", search_note="in the previous answer's source (a_b.txt)",
+        question="And in 2005?",
+        text="x",
+        score=0.9,
+        abstained=False,
+        citations=[cited],
+        resolved_question=f"{QUESTION} And in 2005?",
+        search_note="in the previous answer's source (a_b.txt)",
     )
     assert render.render_reply(answer).startswith(
         f"*Searched for: {QUESTION} And in 2005? · in the previous answer's source (a\\_b.txt)*\n\n"

@@ -28,8 +28,11 @@ def table_tagger(questions: list[str]):
     """A stand-in for spaCy: tags the years and the city names it knows."""
     known = {"1900": "DATE", "1964": "DATE", "Paris": "GPE", "Tokyo": "GPE", "Asia": "LOC"}
     for question in questions:
-        yield [(word, question.index(word), question.index(word) + len(word), label)
-               for word, label in known.items() if word in question]
+        yield [
+            (word, question.index(word), question.index(word) + len(word), label)
+            for word, label in known.items()
+            if word in question
+        ]
 
 
 def test_every_negative_changes_one_mentioned_detail_to_one_its_paragraph_lacks():

@@ -31,9 +31,7 @@ def _defines_exception(path: Path) -> bool:
     return any(isinstance(node, ast.ClassDef) and node.bases for node in ast.walk(tree))
 
 
-@pytest.mark.parametrize(
-    "name", [n for n, p in _modules() if n not in SKIP_IMPORT and _defines_exception(p)]
-)
+@pytest.mark.parametrize("name", [n for n, p in _modules() if n not in SKIP_IMPORT and _defines_exception(p)])
 def test_every_exception_class_derives_from_newsqa_error(name):
     module = importlib.import_module(name)
     for cls_name, cls in inspect.getmembers(module, inspect.isclass):

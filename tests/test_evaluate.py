@@ -70,8 +70,9 @@ class FakeAssistant:
         self.answers = answers
         self.seen: list[tuple[str, list[str] | None, int | None, float | None]] = []
 
-    def answer(self, question: str, history: list[str] | None = None, top_k: int | None = None,
-               threshold: float | None = None) -> Answer:
+    def answer(
+        self, question: str, history: list[str] | None = None, top_k: int | None = None, threshold: float | None = None
+    ) -> Answer:
         self.seen.append((question, history, top_k, threshold))
         if question not in self.answers:
             raise RuntimeError("boom")
@@ -115,10 +116,13 @@ def _write(tmp_path: Path, records: list[object]) -> Path:
 
 
 def test_jsonl_defaults_and_fields(tmp_path: Path) -> None:
-    path = _write(tmp_path, [
-        {"id": 1, "question": " Who? ", "answers": ["Kyiv"], "lines": [9, 9, 3], "history": ["Where?"]},
-        {"id": "n", "question": "Why?", "answers": [], "answerable": False},
-    ])
+    path = _write(
+        tmp_path,
+        [
+            {"id": 1, "question": " Who? ", "answers": ["Kyiv"], "lines": [9, 9, 3], "history": ["Where?"]},
+            {"id": "n", "question": "Why?", "answers": [], "answerable": False},
+        ],
+    )
     q1, q2 = load_questions(path).questions
     assert (q1.id, q1.question, q1.lines, q1.answerable, q1.is_followup) == ("1", "Who?", (3, 9), True, True)
     assert q1.source is None
@@ -158,20 +162,44 @@ def test_parse_articles() -> None:
 
 def _tiny_squad(tmp_path: Path) -> Path:
     ctx0 = "Kyiv is the capital.\nKharkiv is second."
-    data = {"version": "2.0", "data": [
-        {"title": "Skip_me", "paragraphs": [{"context": "Nope.", "qas": [
-            {"id": "s0", "question": "x?", "answers": [{"text": "Nope", "answer_start": 0}]}]}]},
-        {"title": "Ukraine_cities", "paragraphs": [
-            {"context": ctx0, "qas": [
-                {"id": "a1", "question": "Second city?", "answers": [
-                    {"text": "Kharkiv", "answer_start": ctx0.index("Kharkiv")},
-                    {"text": "Kharkiv", "answer_start": ctx0.index("Kharkiv")}]},
-                {"id": "a2", "question": "Capital?", "answers": [{"text": "Kyiv", "answer_start": 0}]},
-                {"id": "a3", "question": "Largest port?", "answers": [], "is_impossible": True}]},
-            {"context": "Odesa is a port.", "qas": [
-                {"id": "b1", "question": "Port?", "answers": [{"text": "Odesa", "answer_start": 0}]}]},
-        ]},
-    ]}
+    data = {
+        "version": "2.0",
+        "data": [
+            {
+                "title": "Skip_me",
+                "paragraphs": [
+                    {
+                        "context": "Nope.",
+                        "qas": [{"id": "s0", "question": "x?", "answers": [{"text": "Nope", "answer_start": 0}]}],
+                    }
+                ],
+            },
+            {
+                "title": "Ukraine_cities",
+                "paragraphs": [
+                    {
+                        "context": ctx0,
+                        "qas": [
+                            {
+                                "id": "a1",
+                                "question": "Second city?",
+                                "answers": [
+                                    {"text": "Kharkiv", "answer_start": ctx0.index("Kharkiv")},
+                                    {"text": "Kharkiv", "answer_start": ctx0.index("Kharkiv")},
+                                ],
+                            },
+                            {"id": "a2", "question": "Capital?", "answers": [{"text": "Kyiv", "answer_start": 0}]},
+                            {"id": "a3", "question": "Largest port?", "answers": [], "is_impossible": True},
+                        ],
+                    },
+                    {
+                        "context": "Odesa is a port.",
+                        "qas": [{"id": "b1", "question": "Port?", "answers": [{"text": "Odesa", "answer_start": 0}]}],
+                    },
+                ],
+            },
+        ],
+    }
     path = tmp_path / "tiny.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
@@ -255,16 +283,28 @@ def test_floor_reapplies_the_threshold_but_keeps_the_withheld_span() -> None:
 
 
 def test_reader_span_threshold_and_cited_line() -> None:
-    q = EvalQuestion(id="r", question="Q", answers=("Kharkiv",), source="s", lines=(2,),
-                     contexts=(Context(text="Kyiv.\nKharkiv.", lines=(1, 2), source="s"),))
+    q = EvalQuestion(
+        id="r",
+        question="Q",
+        answers=("Kharkiv",),
+        source="s",
+        lines=(2,),
+        contexts=(Context(text="Kyiv.\nKharkiv.", lines=(1, 2), source="s"),),
+    )
     kept = score_span(q, Span("Kharkiv", 0.4, start=6), threshold=None, seconds=0.5)
     assert (kept.em, kept.abstained, kept.cited_lines, kept.citation_correct) == (1.0, False, [2, 2], True)
     assert kept.cited_quote == "Kharkiv." and kept.cited_span == [0, 7] and kept.timings == {"read": 0.5, "total": 0.5}
     dropped = score_span(q, Span("Kharkiv", 0.4, start=6), threshold=0.5, seconds=0.5)
     assert (dropped.abstained, dropped.predicted, dropped.em, dropped.best_correct) == (True, "", 0.0, True)
     assert score_span(q, None, threshold=None, seconds=0.1).abstained
-    one_line = EvalQuestion(id="o", question="Q", answers=("Kyiv",), source="s", lines=(1,),
-                            contexts=(Context(text="Kyiv.", lines=(1,), source="s"),))
+    one_line = EvalQuestion(
+        id="o",
+        question="Q",
+        answers=("Kyiv",),
+        source="s",
+        lines=(1,),
+        contexts=(Context(text="Kyiv.", lines=(1,), source="s"),),
+    )
     assert score_span(one_line, Span("Kyiv", 0.9), threshold=None, seconds=0.1).citation_correct is None
 
 
@@ -274,16 +314,24 @@ def test_reader_span_threshold_and_cited_line() -> None:
 def _fake_run() -> runner.EvalRun:
     questions = [
         Q_VOTE,
-        EvalQuestion(id="f", question="How many abstained?", answers=("34",), history=("What was the vote?",),
-                     source=SRC, lines=(4,)),
+        EvalQuestion(
+            id="f",
+            question="How many abstained?",
+            answers=("34",),
+            history=("What was the vote?",),
+            source=SRC,
+            lines=(4,),
+        ),
         Q_NONE,
         EvalQuestion(id="x", question="crash", answers=("y",), source=SRC, lines=(9,)),
     ]
-    bot = FakeAssistant({
-        Q_VOTE.question: answer("141 to 5", score=0.9, passages=[chunk([4])]),
-        "How many abstained?": answer("34 abstentions and more", score=0.6, passages=[chunk([1]), chunk([3, 4])]),
-        Q_NONE.question: answer("Belarus", score=0.3, abstained=True, cite=None, passages=[chunk([5])]),
-    })
+    bot = FakeAssistant(
+        {
+            Q_VOTE.question: answer("141 to 5", score=0.9, passages=[chunk([4])]),
+            "How many abstained?": answer("34 abstentions and more", score=0.6, passages=[chunk([1]), chunk([3, 4])]),
+            Q_NONE.question: answer("Belarus", score=0.3, abstained=True, cite=None, passages=[chunk([5])]),
+        }
+    )
     rows = runner.run_system(questions, bot, top_k=2, threshold=0.5)
     # asked at threshold 0 (the runner applies 0.5 itself), with the follow-up's history
     assert bot.seen[1] == ("How many abstained?", ["What was the vote?"], 2, 0.0)
@@ -345,10 +393,14 @@ def _row(id_: str, em: float, pred: str) -> dict:
 
 
 def test_compare_reports_deltas_and_flips() -> None:
-    a = {"metrics": {"em": {"value": 0.5, "n": 2}, "latency_total_p50_ms": {"value": 100.0, "n": 2}},
-         "rows": [_row("1", 1.0, "a"), _row("2", 0.0, "b"), _row("3", 0.0, "c")]}
-    b = {"metrics": {"em": {"value": 0.4, "n": 2}, "latency_total_p50_ms": {"value": 80.0, "n": 2}},
-         "rows": [_row("1", 0.0, "z"), _row("2", 1.0, "a"), _row("4", 1.0, "a")]}
+    a = {
+        "metrics": {"em": {"value": 0.5, "n": 2}, "latency_total_p50_ms": {"value": 100.0, "n": 2}},
+        "rows": [_row("1", 1.0, "a"), _row("2", 0.0, "b"), _row("3", 0.0, "c")],
+    }
+    b = {
+        "metrics": {"em": {"value": 0.4, "n": 2}, "latency_total_p50_ms": {"value": 80.0, "n": 2}},
+        "rows": [_row("1", 0.0, "z"), _row("2", 1.0, "a"), _row("4", 1.0, "a")],
+    }
     result = compare.compare(a, b)
     verdicts = {d["metric"]: (round(d["delta"], 6), d["verdict"]) for d in result["metrics"]}
     assert verdicts == {"em": (-0.1, "worse"), "latency_total_p50_ms": (-20.0, "better")}
@@ -378,8 +430,9 @@ def test_cli_eval_prints_table_and_writes_report(tmp_path: Path, monkeypatch, ca
         return run
 
     monkeypatch.setattr(runner, "evaluate", fake_evaluate)
-    args = _parse(["eval", str(SEED_SET), "--top-k", "2", "--limit", "3", "--report", str(tmp_path / "r"),
-                   "--no-progress"])
+    args = _parse(
+        ["eval", str(SEED_SET), "--top-k", "2", "--limit", "3", "--report", str(tmp_path / "r"), "--no-progress"]
+    )
     assert args.func is command.run
     assert args.func(args) == 0
     assert seen["options"].mode == "system" and seen["options"].top_k == 2
@@ -420,7 +473,12 @@ class OracleReader:
         self.questions = questions
 
     def read(
-        self, question: str, passages: list[str], top_n: int = 5, contexts: list[str] | None = None, per_passage: bool = False
+        self,
+        question: str,
+        passages: list[str],
+        top_n: int = 5,
+        contexts: list[str] | None = None,
+        per_passage: bool = False,
     ) -> list:
         from qa.reader import Span as ReaderSpan
 
@@ -496,7 +554,9 @@ def test_cli_gate_exits_1_below_a_floor_and_2_for_another_set(tmp_path: Path, mo
 def test_cli_sweep_prints_the_table_and_writes_rows(tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.setattr(runner, "evaluate", lambda qset, options: _fake_run())
     out_json = tmp_path / "dev.json"
-    assert command.run(_parse(["eval", str(SEED_SET), "--sweep-json", str(out_json), "--no-progress"])) == 1  # an error row
+    assert (
+        command.run(_parse(["eval", str(SEED_SET), "--sweep-json", str(out_json), "--no-progress"])) == 1
+    )  # an error row
     printed = capsys.readouterr().out
     assert "best threshold by dev EM" in printed and "0.95" in printed
     record = json.loads(out_json.read_text())
@@ -507,7 +567,9 @@ def test_several_jsonl_datasets_are_one_question_set(tmp_path: Path, monkeypatch
     seen = {}
     monkeypatch.setattr(runner, "evaluate", lambda qset, options: seen.setdefault("qset", qset) and _fake_run())
     other = tmp_path / "more_questions.jsonl"
-    other.write_text(json.dumps({"id": "extra-1", "question": "Who?", "answers": ["x"], "source": SRC, "lines": [4]}) + "\n")
+    other.write_text(
+        json.dumps({"id": "extra-1", "question": "Who?", "answers": ["x"], "source": SRC, "lines": [4]}) + "\n"
+    )
     command.run(_parse(["eval", str(SEED_SET), str(other), "--no-progress"]))
     qset = seen["qset"]
     assert qset.name == "seed_questions+more_questions" and qset.questions[-1].id == "extra-1"

@@ -34,8 +34,12 @@ The United Nations General Assembly voted on Wednesday to condemn Russia's annex
 The vote was 143 to 5, with 35 abstentions.
 """
 NEWS_RECORDS = [
-    {"id": "markets/1", "title": "Oil prices climb", "date": "2022-03-02",
-     "text": "Oil prices rose 5% on Wednesday as traders weighed sanctions on Russia."},
+    {
+        "id": "markets/1",
+        "title": "Oil prices climb",
+        "date": "2022-03-02",
+        "text": "Oil prices rose 5% on Wednesday as traders weighed sanctions on Russia.",
+    },
     {"id": "sport/1", "title": "Cup final vote", "text": "Fans voted the final the match of the season by 70 to 30."},
 ]
 VOTE = "What was the vote in the General Assembly?"
@@ -82,7 +86,9 @@ def test_filter_parses_validates_and_round_trips():
     assert f.to_dict() == {"since": "2022-03-01", "until": "2022-03-31", "sources": ["uploads/"]}
     assert Filter.from_dict({}) == Filter() and not Filter()
     assert Filter.of(date(2022, 3, 2), date(2022, 3, 2)).describe() == "2022-03-02"
-    assert Filter.of(since="2022-03-01", sources=["a.txt", "b.txt"]).describe() == "from 2022-03-01; sources: a.txt, b.txt"
+    assert (
+        Filter.of(since="2022-03-01", sources=["a.txt", "b.txt"]).describe() == "from 2022-03-01; sources: a.txt, b.txt"
+    )
     for bad in ("2022-13-01", "March 2", "2022/03/02", "02-03-2022"):
         with pytest.raises(FilterError, match="since must be a date written YYYY-MM-DD"):
             Filter.of(since=bad)

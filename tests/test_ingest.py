@@ -51,9 +51,7 @@ def test_seed_main_article(seed_articles: list[Article]) -> None:
     main = seed_articles[0]
     assert main.source == "000_40ab86d132b0175c.txt"
     assert main.date == "2022-03-02"
-    assert main.title == (
-        "UNGA votes demanding Russia's withdrawal from Ukraine, ceasefire talks likely tomorrow"
-    )
+    assert main.title == ("UNGA votes demanding Russia's withdrawal from Ukraine, ceasefire talks likely tomorrow")
     assert [line.number for line in main.lines] == list(range(1, 11))
     headline, standfirst = main.lines[0], main.lines[1]
     assert headline.text == main.title and headline.raw.startswith(" date 2022-03-02 ")
@@ -64,9 +62,7 @@ def test_seed_main_article(seed_articles: list[Article]) -> None:
 
 def test_seed_related_stories_split_off(seed_articles: list[Article]) -> None:
     related = seed_articles[1:]
-    assert [[line.number for line in a.lines] for a in related] == [
-        [11, 12], [13, 14], [15, 16], [17, 18], [19, 20]
-    ]
+    assert [[line.number for line in a.lines] for a in related] == [[11, 12], [13, 14], [15, 16], [17, 18], [19, 20]]
     story = related[1]
     assert story.title == "In a first, Russia says over 450 of its troops killed in Ukraine since invasion"
     assert story.lines[1].text.startswith("Russia’s defence ministry said over 2,870")
@@ -140,9 +136,7 @@ def test_plain_text_and_markdown(tmp_path: Path) -> None:
 
 def test_bom_crlf_and_trailing_whitespace(tmp_path: Path) -> None:
     path = tmp_path / "a.txt"
-    path.write_bytes(
-        b"\xef\xbb\xbf date 2022-03-02 Head line  \r\n- Stand first.\t\r\nPara one.   \r\rPara two.\r\n"
-    )
+    path.write_bytes(b"\xef\xbb\xbf date 2022-03-02 Head line  \r\n- Stand first.\t\r\nPara one.   \r\rPara two.\r\n")
     [article] = read_quietly(path, tmp_path)
     assert article.title == "Head line" and article.date == "2022-03-02"
     assert [(line.number, line.raw) for line in article.lines] == [
@@ -216,21 +210,32 @@ def test_jsonl_articles_and_bad_records(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "news.jsonl"
     path.parent.mkdir()
     records = [
-        json.dumps({"id": "a/1", "title": "First", "date": "26-FEB-1987 15:01:01.79",
-                    "text": "Line one.\n\n  Line three.\r\nLine four."}),
+        json.dumps(
+            {
+                "id": "a/1",
+                "title": "First",
+                "date": "26-FEB-1987 15:01:01.79",
+                "text": "Line one.\n\n  Line three.\r\nLine four.",
+            }
+        ),
         "{not json",
         json.dumps({"id": "b", "text": "no title"}),
         "",
         json.dumps({"id": 7, "title": "Third", "text": "Only line."}),
     ]
     path.write_text("\n".join(records) + "\n", encoding="utf-8")
-    with pytest.warns(UserWarning, match=r"news\.jsonl: skipped 2 bad record\(s\) \(line 2: invalid JSON.*line 3: missing field\(s\) title"):
+    with pytest.warns(
+        UserWarning,
+        match=r"news\.jsonl: skipped 2 bad record\(s\) \(line 2: invalid JSON.*line 3: missing field\(s\) title",
+    ):
         articles = read_articles(path, tmp_path)
     assert [a.source for a in articles] == ["sub/news.jsonl#a/1", "sub/news.jsonl#7"]
     first = articles[0]
     assert (first.title, first.date) == ("First", "1987-02-26")
     assert [(line.number, line.col, line.text) for line in first.lines] == [
-        (1, 0, "Line one."), (3, 2, "Line three."), (4, 0, "Line four.")
+        (1, 0, "Line one."),
+        (3, 2, "Line three."),
+        (4, 0, "Line four."),
     ]
     assert articles[1].date is None
 

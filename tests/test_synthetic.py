@@ -104,7 +104,12 @@ WH_START = re.compile(r"^(Who|What|Which|When|Where|How|Since when|Until when|By
 @pytest.mark.parametrize(
     ("sentence", "answer", "label", "wh"),
     [
-        ("Chief executive Richard Parsons said the company would try to sign up customers.", "Richard Parsons", "PERSON", "who"),
+        (
+            "Chief executive Richard Parsons said the company would try to sign up customers.",
+            "Richard Parsons",
+            "PERSON",
+            "who",
+        ),
         ("Its internet business lost 464,000 subscribers in the fourth quarter.", "464,000", "CARDINAL", "how many"),
         ("Profits jumped to $1.13bn for the three months to December.", "$1.13bn", "MONEY", "how much"),
         ("Shares in the group rose 3% in New York on Wednesday.", "3%", "PERCENT", "what percentage"),
@@ -142,7 +147,9 @@ def test_finish_question_is_well_formed():
 
 
 def test_trimming_drops_clauses_away_from_the_answer():
-    sentence = "The firm, which serves Buenos Aires (a big city), wants a tariff rise of 60%, while the government disagrees."
+    sentence = (
+        "The firm, which serves Buenos Aires (a big city), wants a tariff rise of 60%, while the government disagrees."
+    )
     start = sentence.index("60%")
     text, s, e = trim_sentence(sentence, start, start + 3)
     assert text[s:e] == "60%"

@@ -17,7 +17,9 @@ CONFIG_DIR = Path(__file__).resolve().parents[1] / "qa" / "train"
 
 
 def _features(n: int) -> list[Feature]:
-    return [Feature(input_ids=[0] * (10 + i % 37), token_type_ids=[0] * (10 + i % 37), start=0, end=0) for i in range(n)]
+    return [
+        Feature(input_ids=[0] * (10 + i % 37), token_type_ids=[0] * (10 + i % 37), start=0, end=0) for i in range(n)
+    ]
 
 
 def test_batches_cover_every_window_once_in_a_seeded_order():
@@ -67,7 +69,9 @@ def test_the_model_card_names_only_configs_that_exist():
     card = (CONFIG_DIR.parent / "reader_model" / "README.md").read_text(encoding="utf-8")
     named = set(re.findall(r"qa/train/(reader_config\w*\.json)", card))
     assert set(SHIPPED_STAGES) - {"reader_config.json"} <= named
-    assert all((CONFIG_DIR / name).exists() for name in named), sorted(n for n in named if not (CONFIG_DIR / n).exists())
+    assert all((CONFIG_DIR / name).exists() for name in named), sorted(
+        n for n in named if not (CONFIG_DIR / n).exists()
+    )
 
 
 def test_a_run_written_before_order_seed_existed_still_resumes(tmp_path):

@@ -17,23 +17,37 @@ TITLE = "UNGA votes demanding Russia's withdrawal from Ukraine"
 def _citation(quote: str = LINE4, span: str = "141 to 5", line: int = 4, **kw: object) -> Citation:
     start = quote.index(span)
     return Citation(
-        source=kw.pop("source", SOURCE), line=line, end_line=kw.pop("end_line", line), quote=quote,
-        start=start, end=start + len(span), title=kw.pop("title", TITLE), date=kw.pop("date", "2022-03-02"),
+        source=kw.pop("source", SOURCE),
+        line=line,
+        end_line=kw.pop("end_line", line),
+        quote=quote,
+        start=start,
+        end=start + len(span),
+        title=kw.pop("title", TITLE),
+        date=kw.pop("date", "2022-03-02"),
     )
 
 
 def _hit(text: str = LINE4, line: int = 4, source: str = SOURCE) -> Hit:
     chunk = Chunk(
-        source=source, title=TITLE, date="2022-03-02", text=text,
-        pieces=(Piece(start=0, length=len(text), line=line, col=0),), quotes={line: text},
+        source=source,
+        title=TITLE,
+        date="2022-03-02",
+        text=text,
+        pieces=(Piece(start=0, length=len(text), line=line, col=0),),
+        quotes={line: text},
     )
     return Hit(chunk=chunk, score=0.5, chunk_id=0)
 
 
 def _answer(**kw: object) -> Answer:
     defaults: dict = dict(
-        question="What was the UNGA vote?", text="141 to 5", score=0.873, abstained=False,
-        citations=[_citation()], passages=[_hit()],
+        question="What was the UNGA vote?",
+        text="141 to 5",
+        score=0.873,
+        abstained=False,
+        citations=[_citation()],
+        passages=[_hit()],
     )
     defaults.update(kw)
     return Answer(**defaults)
@@ -44,10 +58,15 @@ def _answer(**kw: object) -> Answer:
 
 def test_reply_bolds_span_inside_full_line_with_confidence_and_numbered_citation() -> None:
     reply = render.render_reply(_answer())
-    assert "> The vote was **141 to 5**, with 34 abstentions. It came after the 193-member assembly convened. [1]" in reply
+    assert (
+        "> The vote was **141 to 5**, with 34 abstentions. It came after the 193-member assembly convened. [1]" in reply
+    )
     assert "confidence 87%" in reply
     # the story leads the citation; the file:line for checking follows, smaller
-    assert f"[1] *UNGA votes demanding Russia's withdrawal from Ukraine* · 2022-03-02 · <small>`{SOURCE}:4`</small>" in reply
+    assert (
+        f"[1] *UNGA votes demanding Russia's withdrawal from Ukraine* · 2022-03-02 · <small>`{SOURCE}:4`</small>"
+        in reply
+    )
 
 
 def test_reply_flags_an_answer_below_even_odds_as_unsure() -> None:
@@ -66,7 +85,9 @@ def test_reply_numbers_every_citation_and_shows_line_ranges() -> None:
 
 def test_follow_up_shows_what_was_searched() -> None:
     follow_up = _answer(question="How many abstained?", resolved_question="What was the UNGA vote? How many abstained?")
-    assert render.render_reply(follow_up).startswith("*Searched for: What was the UNGA vote? How many abstained?*\n\n**141 to 5**")
+    assert render.render_reply(follow_up).startswith(
+        "*Searched for: What was the UNGA vote? How many abstained?*\n\n**141 to 5**"
+    )
     same = _answer(resolved_question="what was the UNGA vote?")
     assert render.render_reply(same).startswith("**141 to 5**")
 
@@ -138,7 +159,10 @@ def test_sources_panel_shows_context_highlights_span_and_escapes_html() -> None:
         f'<span class="qa-ref">[1]</span> <span class="qa-source-title">{TITLE.replace(chr(39), "&#x27;")}</span> '
         '<span class="qa-date">2022-03-02</span> <code class="qa-loc">000_40ab86d132b0175c.txt:4</code>'
     ) in html
-    assert '<div class="qa-line qa-cited"><span class="qa-ln">4</span><span class="qa-text">The vote was <mark>141 to 5</mark>, with' in html
+    assert (
+        '<div class="qa-line qa-cited"><span class="qa-ln">4</span><span class="qa-text">The vote was <mark>141 to 5</mark>, with'
+        in html
+    )
     assert '<span class="qa-ln">3</span><span class="qa-text">The assembly voted &lt;today&gt;.</span>' in html
     assert [n for n in range(1, 8) if f'<span class="qa-ln">{n}</span>' in html] == [2, 3, 4, 5, 6]
 
@@ -208,7 +232,7 @@ def test_article_list_groups_by_file_and_counts() -> None:
     ]
     html = render.render_articles(articles)
     assert html.index("<code>a.txt</code>") < html.index("<code>b.jsonl</code>")
-    assert "<code>b.jsonl</code> <span class=\"qa-art-count\">2 articles · 3 passages</span>" in html
+    assert '<code>b.jsonl</code> <span class="qa-art-count">2 articles · 3 passages</span>' in html
     assert '<span class="qa-art-title">Two &lt;b&gt;</span></li>' in html  # no date, escaped
     assert '<span class="qa-art-title">A</span> <span class="qa-art-date">2022-03-02</span>' in html
     assert "No articles" in render.render_articles([])

@@ -120,7 +120,11 @@ def bench_squad_v1(readers: dict[str, Reader], data: Path, limit: int | None) ->
         log(f"SQuAD v1.1 held-out: {len(questions)} questions, {name}")
         rows = run_reader(questions, reader, threshold=None)
         m = summarize(rows, None)
-        out["results"][name] = {"em": m["em"]["value"], "f1": m["f1"]["value"], "errors": int(m["errors"]["value"] or 0)}
+        out["results"][name] = {
+            "em": m["em"]["value"],
+            "f1": m["f1"]["value"],
+            "errors": int(m["errors"]["value"] or 0),
+        }
     return out
 
 
@@ -173,9 +177,13 @@ def bench_squad_v2(
     answerable = sum(q.answerable for q in questions)
     default_threshold = Settings().threshold
     out: dict[str, Any] = {
-        "questions": len(questions), "of": total, "answerable": answerable,
-        "unanswerable": len(questions) - answerable, "default_threshold": default_threshold,
-        "chosen_threshold": chosen, "results": {},
+        "questions": len(questions),
+        "of": total,
+        "answerable": answerable,
+        "unanswerable": len(questions) - answerable,
+        "default_threshold": default_threshold,
+        "chosen_threshold": chosen,
+        "results": {},
     }
     grid = [round(t, 4) for t in np.arange(0.0, 1.0 + step / 2, step)]
     for name, reader in readers.items():
@@ -187,7 +195,11 @@ def bench_squad_v2(
             best.append(span)
             seconds.append(took)
         # highest threshold keeping >= 90 % of the answerable questions (a score >= threshold is kept)
-        scores = [s.score if s is not None and s.text.strip() else float("-inf") for q, s in zip(questions, best) if q.answerable]
+        scores = [
+            s.score if s is not None and s.text.strip() else float("-inf")
+            for q, s in zip(questions, best)
+            if q.answerable
+        ]
         keep90 = threshold_keeping(scores, KEEP_ANSWERABLE)
         result: dict[str, Any] = {
             "curve": [_v2_point(questions, best, seconds, t) for t in grid],
@@ -225,7 +237,9 @@ class NaivePipeline:
         self.tokenizer = AutoTokenizer.from_pretrained(str(path))
         self.model = load_qa_model(path, dtype=torch.float32).eval()  # a LoRA reader: merged, as the Reader runs it
         # MPNet takes no token_type_ids
-        self.inputs = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in self.tokenizer.model_input_names]
+        self.inputs = [
+            n for n in ("input_ids", "attention_mask", "token_type_ids") if n in self.tokenizer.model_input_names
+        ]
         self.max_seq_len, self.doc_stride, self.max_answer_len = max_seq_len, doc_stride, max_answer_len
 
     def __call__(self, question: list[str] | str, context: list[str] | str) -> list[dict[str, Any]] | dict[str, Any]:
@@ -239,8 +253,14 @@ class NaivePipeline:
     def _answer(self, question: str, context: str) -> dict[str, Any]:
         torch = self.torch
         enc = self.tokenizer(
-            question, context, truncation="only_second", max_length=self.max_seq_len, stride=self.doc_stride,
-            return_overflowing_tokens=True, return_offsets_mapping=True, return_token_type_ids=True,
+            question,
+            context,
+            truncation="only_second",
+            max_length=self.max_seq_len,
+            stride=self.doc_stride,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+            return_token_type_ids=True,
         )
         best = {"score": 0.0, "start": 0, "end": 0, "answer": ""}
         for w in range(len(enc["input_ids"])):
@@ -277,7 +297,9 @@ def make_naive(path: Path) -> tuple[Callable[[str, list[str]], str], str]:
 
     try:
         model = load_qa_model(path, dtype=torch.float32)
-        pipe = pipeline("question-answering", model=model, tokenizer=AutoTokenizer.from_pretrained(str(path)), device=-1)
+        pipe = pipeline(
+            "question-answering", model=model, tokenizer=AutoTokenizer.from_pretrained(str(path)), device=-1
+        )
         how = 'transformers.pipeline("question-answering"), pipe(question=[q]*5, context=passages)'
     except (KeyError, ValueError) as err:  # "The task question-answering has been removed from transformers"
         log(f"transformers.pipeline('question-answering') is unavailable ({err}); using NaivePipeline")
@@ -316,7 +338,9 @@ def token_budget(spec: str) -> Callable[[int, int], int]:
     return lambda article, paragraph: random.Random(article * 100_003 + paragraph).randint(low, high)
 
 
-def latency_items(tokenizer, data: Path, n: int, passages: int, tokens: Callable[[int, int], int]) -> list[dict[str, Any]]:
+def latency_items(
+    tokenizer, data: Path, n: int, passages: int, tokens: Callable[[int, int], int]
+) -> list[dict[str, Any]]:
     """`n` questions, each with `passages` real passages (the gold one included), the one
     starting at paragraph j of article a cut at `tokens(a, j)` tokens.
 
@@ -335,7 +359,9 @@ def latency_items(tokenizer, data: Path, n: int, passages: int, tokens: Callable
         while length(text) < tokens and last + 1 < len(paras):
             last += 1
             text += "\n" + paras[last]
-        offsets = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)["offset_mapping"]
+        offsets = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)[
+            "offset_mapping"
+        ]
         if len(offsets) < tokens:
             return None  # the article ran out of text
         cut = offsets[tokens - 1][1]
@@ -392,7 +418,11 @@ def bench_latency(
     naive, how = make_naive(path)
     first = next(iter(readers.values()))
     items = latency_items(first.tokenizer, data, n + warmup, passages, token_budget(tokens))
-    lengths = [len(first.tokenizer(p, add_special_tokens=False, verbose=False)["input_ids"]) for it in items for p in it["passages"]]
+    lengths = [
+        len(first.tokenizer(p, add_special_tokens=False, verbose=False)["input_ids"])
+        for it in items
+        for p in it["passages"]
+    ]
     methods: dict[str, Callable[[str, list[str]], str]] = {NAIVE: naive}
     for name, reader in readers.items():
         methods[f"Reader {name}"] = _best_text(reader)
@@ -402,7 +432,7 @@ def bench_latency(
     quality: dict[str, list[tuple[float, float]]] = {m: [] for m in names}
     log(f"latency: {len(items)} questions ({warmup} warm-up) x {passages} passages, {len(names)} methods interleaved")
     for i, item in enumerate(items):
-        order = names[i % len(names):] + names[: i % len(names)]  # rotate who goes first
+        order = names[i % len(names) :] + names[: i % len(names)]  # rotate who goes first
         for m in order:
             c0, w0 = time.process_time(), time.perf_counter()
             text = methods[m](item["question"], item["passages"])
@@ -455,7 +485,10 @@ def report(out: dict[str, Any]) -> str:
     if "seed" in out:
         sd = out["seed"]
         lines.append(f"seed questions: {sd['questions']}, {sd['mode']} mode, abstain below {sd['threshold']}")
-        rows = [[p, pct(r["em"]), pct(r["f1"]), pct(r["has_ans_f1"]), pct(r["abstain_recall"]), r["errors"]] for p, r in sd["results"].items()]
+        rows = [
+            [p, pct(r["em"]), pct(r["f1"]), pct(r["has_ans_f1"]), pct(r["abstain_recall"]), r["errors"]]
+            for p, r in sd["results"].items()
+        ]
         lines += [table(["precision", "EM", "F1", "HasAns F1", "abstained (unans.)", "errors"], rows), ""]
     if "squad_v2" in out:
         v2 = out["squad_v2"]
@@ -474,11 +507,25 @@ def report(out: dict[str, Any]) -> str:
                 if a is None:
                     rows.append([p, label, None, None, None, None, None])
                     continue
-                rows.append([p, label, f"{a['threshold']:.4g}", pct(a["kept_answerable"]), pct(a["abstained_unanswerable"]), pct(a["em"]), pct(a["f1"])])
-        lines += [table(["precision", "operating point", "threshold", "kept (ans.)", "abstained (unans.)", "EM", "F1"], rows)]
+                rows.append(
+                    [
+                        p,
+                        label,
+                        f"{a['threshold']:.4g}",
+                        pct(a["kept_answerable"]),
+                        pct(a["abstained_unanswerable"]),
+                        pct(a["em"]),
+                        pct(a["f1"]),
+                    ]
+                )
+        lines += [
+            table(["precision", "operating point", "threshold", "kept (ans.)", "abstained (unans.)", "EM", "F1"], rows)
+        ]
         for p in precisions:
             verdict = "MEETS" if v2["results"][p]["meets_target"] else "misses"
-            lines.append(f"  {p}: {verdict} the target (abstain on >= 80 % of unanswerable at a threshold keeping >= 90 % answerable)")
+            lines.append(
+                f"  {p}: {verdict} the target (abstain on >= 80 % of unanswerable at a threshold keeping >= 90 % answerable)"
+            )
         lines.append("")
         curve_rows = []
         for k, point in enumerate(v2["results"][precisions[0]]["curve"]):
@@ -488,7 +535,11 @@ def report(out: dict[str, Any]) -> str:
                 row += [pct(c["kept_answerable"]), pct(c["abstained_unanswerable"]), pct(c["f1"])]
             curve_rows.append(row)
         headers = ["threshold"] + [h for p in precisions for h in (f"{p} kept", f"{p} abst.", f"{p} F1")]
-        lines += ["trade-off curve (% answerable kept, % unanswerable abstained, SQuAD 2.0 F1):", table(headers, curve_rows), ""]
+        lines += [
+            "trade-off curve (% answerable kept, % unanswerable abstained, SQuAD 2.0 F1):",
+            table(headers, curve_rows),
+            "",
+        ]
     if "latency" in out:
         lt = out["latency"]
         tok = lt["passage_tokens"]
@@ -499,35 +550,78 @@ def report(out: dict[str, Any]) -> str:
         lines.append(f"baseline: {lt['baseline']}")
         rows = []
         for m, r in lt["results"].items():
-            rows.append([
-                m, f"{r['median_ms']:.1f}", f"{r['p90_ms']:.1f}", f"{r['cpu_median_ms']:.1f}",
-                f"{r['speedup_vs_naive']:.2f}x", f"{r['paired_speedup_median']:.2f}x", pct(r["em"]), pct(r["f1"]),
-            ])
-        lines += [table(["method", "median ms", "p90 ms", "CPU ms (median)", "speed-up (medians)", "speed-up (paired)", "EM", "F1"], rows), ""]
+            rows.append(
+                [
+                    m,
+                    f"{r['median_ms']:.1f}",
+                    f"{r['p90_ms']:.1f}",
+                    f"{r['cpu_median_ms']:.1f}",
+                    f"{r['speedup_vs_naive']:.2f}x",
+                    f"{r['paired_speedup_median']:.2f}x",
+                    pct(r["em"]),
+                    pct(r["f1"]),
+                ]
+            )
+        lines += [
+            table(
+                [
+                    "method",
+                    "median ms",
+                    "p90 ms",
+                    "CPU ms (median)",
+                    "speed-up (medians)",
+                    "speed-up (paired)",
+                    "EM",
+                    "F1",
+                ],
+                rows,
+            ),
+            "",
+        ]
     if "squad_v1" in out and fp32 and out["squad_v1"]["results"][fp32]["f1"] < 0.5:
-        lines.append("note: fp32 F1 < 50 on SQuAD: the model looks untrained, so F1 differences between precisions are not evidence.")
+        lines.append(
+            "note: fp32 F1 < 50 on SQuAD: the model looks untrained, so F1 differences between precisions are not evidence."
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--reader", type=Path, default=DEFAULT_READER_DIR, help="QA model directory (default: the bundled reader)")
-    ap.add_argument("--precision", default="fp32,bf16,int8", help=f"comma-separated, of {', '.join(PRECISIONS)} (default: all)")
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data directory (default: ../shared/data)")
+    ap = argparse.ArgumentParser(
+        description=(__doc__ or "").split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--reader", type=Path, default=DEFAULT_READER_DIR, help="QA model directory (default: the bundled reader)"
+    )
+    ap.add_argument(
+        "--precision", default="fp32,bf16,int8", help=f"comma-separated, of {', '.join(PRECISIONS)} (default: all)"
+    )
+    ap.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="the shared data directory (default: ../shared/data)"
+    )
     ap.add_argument("--limit", type=int, default=None, help="SQuAD v1.1 questions, evenly spaced (default: all 3,335)")
-    ap.add_argument("--v2-limit", type=int, default=None, help="SQuAD v2.0 questions, evenly spaced (default: all 4,420)")
+    ap.add_argument(
+        "--v2-limit", type=int, default=None, help="SQuAD v2.0 questions, evenly spaced (default: all 4,420)"
+    )
     ap.add_argument("--v2-step", type=float, default=0.05, help="threshold step of the printed trade-off curve")
     ap.add_argument(
-        "--threshold", type=float, default=None,
+        "--threshold",
+        type=float,
+        default=None,
         help="abstention threshold chosen off the benchmark (e.g. the training run's validation.json): "
         "used for the seed set and reported as its own SQuAD v2.0 operating point",
     )
-    ap.add_argument("--seed-mode", choices=("reader", "system"), default="reader", help="seed set: gold article text or retrieval")
+    ap.add_argument(
+        "--seed-mode", choices=("reader", "system"), default="reader", help="seed set: gold article text or retrieval"
+    )
     ap.add_argument("--latency-questions", type=int, default=30, help="timed questions (default 30)")
     ap.add_argument("--warmup", type=int, default=3, help="untimed questions run first (default 3)")
     ap.add_argument("--passages", type=int, default=5, help="passages per question (default 5)")
-    ap.add_argument("--passage-tokens", default="96-458", help="tokens per passage, N or LO-HI for mixed lengths (default 96-458)")
-    ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads for everything (default: torch's choice)")
+    ap.add_argument(
+        "--passage-tokens", default="96-458", help="tokens per passage, N or LO-HI for mixed lengths (default 96-458)"
+    )
+    ap.add_argument(
+        "--threads", type=int, default=None, help="torch intra-op threads for everything (default: torch's choice)"
+    )
     ap.add_argument("--skip", default="", help="comma-separated parts to skip: v1, seed, v2, latency")
     ap.add_argument("--json", type=Path, default=None, metavar="OUT", help="also write all figures to this JSON file")
     args = ap.parse_args(argv)

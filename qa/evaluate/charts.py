@@ -18,8 +18,17 @@ from qa.evaluate.scoring import Row
 from qa.evaluate.summary import label
 
 _QUALITY = (
-    "em", "f1", "has_ans_em", "has_ans_f1", "recall_at_1", "mrr", "citation_accuracy",
-    "abstain_precision", "abstain_recall", "followup_em", "followup_f1",
+    "em",
+    "f1",
+    "has_ans_em",
+    "has_ans_f1",
+    "recall_at_1",
+    "mrr",
+    "citation_accuracy",
+    "abstain_precision",
+    "abstain_recall",
+    "followup_em",
+    "followup_f1",
 )
 _STAGE_COLORS = {"retrieve": "#4c72b0", "read": "#dd8452", "total": "#55a868"}
 
@@ -88,8 +97,11 @@ def calibration_curve(report: dict[str, Any], path: Path) -> Path:
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect calibration")
     if bins:
         ax.bar(
-            [(b["low"] + b["high"]) / 2 for b in bins], [b["accuracy"] for b in bins],
-            width=[(b["high"] - b["low"]) * 0.9 for b in bins], alpha=0.3, color="#4c72b0",
+            [(b["low"] + b["high"]) / 2 for b in bins],
+            [b["accuracy"] for b in bins],
+            width=[(b["high"] - b["low"]) * 0.9 for b in bins],
+            alpha=0.3,
+            color="#4c72b0",
         )
         xs, ys = [b["mean_score"] for b in bins], [b["accuracy"] for b in bins]
         ax.plot(xs, ys, marker="o", color="#4c72b0", label="reader")

@@ -37,33 +37,64 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("dataset", nargs="*", type=Path, help="questions: project .jsonl file(s) or one SQuAD .json")
-    p.add_argument("--corpus", type=Path, nargs="+", default=None, help="corpus paths for JSONL questions, e.g. seeds/ plus distractor corpora (default: settings)")
     p.add_argument(
-        "--distractors", type=int, default=None, metavar="N",
+        "--corpus",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="corpus paths for JSONL questions, e.g. seeds/ plus distractor corpora (default: settings)",
+    )
+    p.add_argument(
+        "--distractors",
+        type=int,
+        default=None,
+        metavar="N",
         help="corpus = the articles the questions cite from the --corpus JSONL files plus N random others "
         "per file (seeded by --seed), instead of the whole files",
     )
     p.add_argument("--seed", type=int, default=13, help="seed of the --distractors sample (default 13)")
-    p.add_argument("--index-dir", type=Path, default=None, help="reuse/keep the index of --corpus here (default: a fresh temporary index)")
+    p.add_argument(
+        "--index-dir",
+        type=Path,
+        default=None,
+        help="reuse/keep the index of --corpus here (default: a fresh temporary index)",
+    )
     p.add_argument("--reader", type=Path, default=None, help="reader model directory (default: the project's reader)")
     p.add_argument("--top-k", type=int, default=None, help="passages retrieved per question")
     p.add_argument("--threshold", type=float, default=None, help="abstain below this answer score (0-1)")
     p.add_argument("--retrieval", choices=Retrieval.values(), default=None, help="retrieval method")
-    p.add_argument("--precision", choices=Precision.values(), default=None, help="reader arithmetic (default: settings)")
     p.add_argument(
-        "--mode", choices=("system", "reader"), default=None,
+        "--precision", choices=Precision.values(), default=None, help="reader arithmetic (default: settings)"
+    )
+    p.add_argument(
+        "--mode",
+        choices=("system", "reader"),
+        default=None,
         help="system: retrieve from the corpus and answer, as a user would; reader: give the reader "
         "the gold passage only (default: reader for SQuAD, system for JSONL)",
     )
     p.add_argument("--articles", default=None, help="SQuAD article indexes to use, e.g. 32-47 (inclusive)")
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N questions (of each file)")
     p.add_argument("--json", action="store_true", help="print the JSON summary instead of the table")
-    p.add_argument("--report", type=Path, default=None, metavar="DIR", help="write report.json, report.md and PNGs here")
+    p.add_argument(
+        "--report", type=Path, default=None, metavar="DIR", help="write report.json, report.md and PNGs here"
+    )
     p.add_argument("--worst", type=int, default=10, help="worst misses to list in the report (default 10)")
     p.add_argument("--sweep", action="store_true", help="also score every abstention threshold 0.05-0.95 and pick one")
-    p.add_argument("--sweep-json", type=Path, default=None, metavar="OUT", help="write the sweep, the pick and every row here (implies --sweep)")
+    p.add_argument(
+        "--sweep-json",
+        type=Path,
+        default=None,
+        metavar="OUT",
+        help="write the sweep, the pick and every row here (implies --sweep)",
+    )
     p.add_argument("--gate", action="store_true", help="exit 1 below any floor of --floors (a regression gate)")
-    p.add_argument("--floors", type=Path, default=SEED_FLOORS, help="gate floors (default: the seed set's, qa/evaluate/seed_gate.json)")
+    p.add_argument(
+        "--floors",
+        type=Path,
+        default=SEED_FLOORS,
+        help="gate floors (default: the seed set's, qa/evaluate/seed_gate.json)",
+    )
     p.add_argument("--suggest-floors", action="store_true", help="print floors one question below today's figures")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--compare", nargs=2, type=Path, metavar=("A.json", "B.json"), help="compare two saved reports")
@@ -122,7 +153,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="qa-eval-corpus-") as tmp:
             if args.distractors is not None:
-                options.corpus = sweep.sample_corpus(qset.questions, args.corpus, Path(tmp), args.distractors, args.seed)
+                options.corpus = sweep.sample_corpus(
+                    qset.questions, args.corpus, Path(tmp), args.distractors, args.seed
+                )
             result = evaluate(qset, options)
     except (NewsQAError, OSError) as err:
         print(f"qa eval: {err}", file=sys.stderr)

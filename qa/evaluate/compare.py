@@ -69,8 +69,12 @@ def format_comparison(result: dict[str, Any], names: tuple[str, str] = ("A", "B"
         for d in result["metrics"]
     ]
     width = [max(len(r[i]) for r in [header, *table]) for i in range(5)]
-    lines = ["  ".join(f"{cell:<{width[0]}}" if i == 0 else f"{cell:>{width[i]}}" if i < 4 else cell
-                       for i, cell in enumerate(row)).rstrip() for row in [header, *table]]
+    lines = [
+        "  ".join(
+            f"{cell:<{width[0]}}" if i == 0 else f"{cell:>{width[i]}}" if i < 4 else cell for i, cell in enumerate(row)
+        ).rstrip()
+        for row in [header, *table]
+    ]
     lines.insert(1, "-" * (sum(width) + 8))
     q = result["questions"]
     lines += [

@@ -110,9 +110,7 @@ def detect_kind(path: Path) -> str:
     return "squad" if head.startswith("{") and '"data"' in head else "jsonl"
 
 
-def load_questions(
-    path: Path, articles: Collection[int] | None = None, limit: int | None = None
-) -> QuestionSet:
+def load_questions(path: Path, articles: Collection[int] | None = None, limit: int | None = None) -> QuestionSet:
     """Load any supported question file; `articles` applies to SQuAD, `limit` to both."""
     path = Path(path)
     if not path.exists():
@@ -177,9 +175,7 @@ def _jsonl_question(record: object) -> EvalQuestion:
     if not isinstance(answerable, bool):
         raise ValueError("'answerable' must be true or false")
     lines = record.get("lines") or []
-    if not isinstance(lines, list) or not all(
-        isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in lines
-    ):
+    if not isinstance(lines, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in lines):
         raise ValueError("'lines' must be a list of 1-based line numbers")
     if answerable and not any(a.strip() for a in answers):
         raise ValueError("an answerable question needs at least one non-empty answer")
@@ -251,9 +247,7 @@ def load_squad_questions(path: Path, articles: Collection[int] | None = None) ->
         if key not in paragraphs:
             number = per_article.get(ex.article, 0)
             per_article[ex.article] = number + 1
-            paragraphs[key] = Paragraph(
-                id=f"{ex.article}-{number}", title=ex.title.replace("_", " "), text=ex.context
-            )
+            paragraphs[key] = Paragraph(id=f"{ex.article}-{number}", title=ex.title.replace("_", " "), text=ex.context)
         para = paragraphs[key]
         source = f"{SQUAD_CORPUS_FILE}#{para.id}"
         context = Context(text=ex.context, lines=_context_lines(ex.context), source=source)
@@ -268,9 +262,7 @@ def load_squad_questions(path: Path, articles: Collection[int] | None = None) ->
                 contexts=(context,),
             )
         )
-    return QuestionSet(
-        name=Path(path).name, kind="squad", questions=questions, paragraphs=list(paragraphs.values())
-    )
+    return QuestionSet(name=Path(path).name, kind="squad", questions=questions, paragraphs=list(paragraphs.values()))
 
 
 def _context_lines(text: str) -> tuple[int, ...]:

@@ -173,9 +173,7 @@ def percentile(values: Iterable[float], q: float) -> float | None:
     return data[lo] + (data[hi] - data[lo]) * (pos - lo)
 
 
-def calibration_bins(
-    scores: Sequence[float], correct: Sequence[bool], bins: int = 10
-) -> list[dict[str, float]]:
+def calibration_bins(scores: Sequence[float], correct: Sequence[bool], bins: int = 10) -> list[dict[str, float]]:
     """Equal-width confidence bins: mean score vs. observed accuracy in each non-empty bin.
 
     A well-calibrated reader has accuracy close to its mean score in every bin; this is

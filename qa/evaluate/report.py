@@ -95,8 +95,13 @@ def _excerpt(row: Row, width: int = 60) -> str:
     start, end = row.cited_span
     left, right = max(0, start - width), min(len(quote), end + width)
     return (
-        ("…" if left else "") + quote[left:start] + "**" + quote[start:end] + "**"
-        + quote[end:right] + ("…" if right < len(quote) else "")
+        ("…" if left else "")
+        + quote[left:start]
+        + "**"
+        + quote[start:end]
+        + "**"
+        + quote[end:right]
+        + ("…" if right < len(quote) else "")
     )
 
 
@@ -115,7 +120,15 @@ def markdown(report: dict[str, Any], rows: Sequence[Row], charts: Sequence[str] 
     settings = ", ".join(
         f"{key} `{meta[key]}`"
         for key in (
-            "questions", "format", "corpus", "reader", "precision", "retrieval", "top_k", "threshold", "commit",
+            "questions",
+            "format",
+            "corpus",
+            "reader",
+            "precision",
+            "retrieval",
+            "top_k",
+            "threshold",
+            "commit",
             "finished_at",
         )
         if meta.get(key) is not None

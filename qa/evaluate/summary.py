@@ -39,8 +39,12 @@ def summarize(rows: Sequence[Row], k: int | None) -> dict[str, dict[str, Any]]:
     }
     with_gold = [r for r in answerable if r.gold_lines]
     if k is not None:
-        out["recall_at_1"] = _metric(metrics.mean(metrics.recall_at_k(r.gold_rank, 1) for r in with_gold), len(with_gold))
-        out[f"recall_at_{k}"] = _metric(metrics.mean(metrics.recall_at_k(r.gold_rank, k) for r in with_gold), len(with_gold))
+        out["recall_at_1"] = _metric(
+            metrics.mean(metrics.recall_at_k(r.gold_rank, 1) for r in with_gold), len(with_gold)
+        )
+        out[f"recall_at_{k}"] = _metric(
+            metrics.mean(metrics.recall_at_k(r.gold_rank, k) for r in with_gold), len(with_gold)
+        )
         out["mrr"] = _metric(metrics.mean(metrics.reciprocal_rank(r.gold_rank) for r in with_gold), len(with_gold))
     cited = [r for r in rows if r.citation_correct is not None]
     out["citation_accuracy"] = _metric(metrics.mean(float(bool(r.citation_correct)) for r in cited), len(cited))

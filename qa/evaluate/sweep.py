@@ -98,7 +98,9 @@ def sample_corpus(
     for q in questions:
         name, _, article = (q.source or "").partition("#")
         if name not in by_name:
-            raise DatasetError(f"question {q.id}: source {q.source!r} is not in {', '.join(by_name) or 'no corpus file'}")
+            raise DatasetError(
+                f"question {q.id}: source {q.source!r} is not in {', '.join(by_name) or 'no corpus file'}"
+            )
         wanted.setdefault(name, set()).add(article)
     written = []
     for name, ids in sorted(wanted.items()):
@@ -107,7 +109,9 @@ def sample_corpus(
         others = [r for r in records if str(r["id"]) not in ids]
         if distractors > len(others):
             raise DatasetError(f"{name} has {len(others)} other articles, fewer than --distractors {distractors}")
-        picked = [r for r in records if str(r["id"]) in ids] + random.Random(f"{seed}:{name}").sample(others, distractors)
+        picked = [r for r in records if str(r["id"]) in ids] + random.Random(f"{seed}:{name}").sample(
+            others, distractors
+        )
         path = Path(directory) / name
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in picked), encoding="utf-8")
         written.append(path)

@@ -115,7 +115,11 @@ def paragraph_swap_negatives(examples: list[QAExample], fraction: float, seed: i
         if candidates:
             negatives.append(
                 replace(
-                    e, id=f"{e.id}{PARAGRAPH_SWAP_SUFFIX}", context=rng.choice(candidates), answers=(), is_impossible=True
+                    e,
+                    id=f"{e.id}{PARAGRAPH_SWAP_SUFFIX}",
+                    context=rng.choice(candidates),
+                    answers=(),
+                    is_impossible=True,
                 )
             )
     return negatives

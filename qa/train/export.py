@@ -28,7 +28,9 @@ def _load(model_dir: Path):
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
     if not checkpoint.exists():
-        return AutoModelForQuestionAnswering.from_pretrained(str(model_dir)), AutoTokenizer.from_pretrained(str(model_dir))
+        return AutoModelForQuestionAnswering.from_pretrained(str(model_dir)), AutoTokenizer.from_pretrained(
+            str(model_dir)
+        )
     init = json.loads((model_dir / "config.json").read_text()).get("init") or str(default_embedder_dir())
     model = AutoModelForQuestionAnswering.from_pretrained(init)
     model.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=False)["model"])

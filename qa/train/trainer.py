@@ -89,7 +89,11 @@ class TrainConfig:
     def training_set(self) -> tuple[list, list]:
         """(train, validation) examples of this config: the one place its data fields are read."""
         return build_training_set(
-            Path(self.data_dir), self.sources, self.negative_fraction, self.val_per_mille, self.seed,
+            Path(self.data_dir),
+            self.sources,
+            self.negative_fraction,
+            self.val_per_mille,
+            self.seed,
             self.swap_fraction,
         )
 
@@ -99,7 +103,9 @@ class TrainConfig:
         data = dict(data)
         for name, neutral in cls.RETIRED_FIELDS.items():
             if name in data and data.pop(name) != neutral:
-                raise TrainingDataError(f"config field {name!r} belongs to a withdrawn experiment and is no longer supported")
+                raise TrainingDataError(
+                    f"config field {name!r} belongs to a withdrawn experiment and is no longer supported"
+                )
         return cls(**data)
 
     @classmethod
@@ -231,8 +237,12 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
         bar.set_postfix(loss=f"{ema_loss:.3f}", epoch=f"{step / batches_per_epoch:.2f}")
         if step % config.checkpoint_every == 0 or step == stop_at:
             _save_atomic(
-                {"model": {n: p.detach().clone() for n, p in trainable.items()}, "optimizer": optimizer.state_dict(),
-                 "scheduler": scheduler.state_dict(), "step": step},
+                {
+                    "model": {n: p.detach().clone() for n, p in trainable.items()},
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "step": step,
+                },
                 ckpt_path,
             )
     bar.close()

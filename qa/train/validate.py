@@ -34,16 +34,22 @@ class ValidationReport:
     abstained_by_kind: dict[str, dict[str, float | int]] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
-        rows = [f"validation, human-written questions: EM {self.em:.1f}  F1 {self.f1:.1f}  "
-                f"({self.answerable} answerable, {self.unanswerable} unanswerable)"]
+        rows = [
+            f"validation, human-written questions: EM {self.em:.1f}  F1 {self.f1:.1f}  "
+            f"({self.answerable} answerable, {self.unanswerable} unanswerable)"
+        ]
         if self.synthetic["answerable"]:
-            rows.append(f"validation, synthetic questions: EM {self.synthetic['em']:.1f}  F1 {self.synthetic['f1']:.1f}  "
-                        f"({self.synthetic['answerable']} answerable, {self.synthetic['unanswerable']} unanswerable)")
+            rows.append(
+                f"validation, synthetic questions: EM {self.synthetic['em']:.1f}  F1 {self.synthetic['f1']:.1f}  "
+                f"({self.synthetic['answerable']} answerable, {self.synthetic['unanswerable']} unanswerable)"
+            )
         rows.append("threshold  kept(answerable)  abstained(unanswerable)")
         rows += [f"{t:9.2f}  {k or 0:16.1%}  {a or 0:23.1%}" for t, k, a in self.curve[::5]]
         rows.append(f"chosen threshold: {self.threshold:.2f}")
-        rows += [f"  abstained at {self.threshold:.2f} on {kind}: {k['abstained']:.1%} of {k['count']}"
-                 for kind, k in self.abstained_by_kind.items()]
+        rows += [
+            f"  abstained at {self.threshold:.2f} on {kind}: {k['abstained']:.1%} of {k['count']}"
+            for kind, k in self.abstained_by_kind.items()
+        ]
         return rows
 
 
@@ -58,8 +64,12 @@ class _Tally:
     f1: list[float] = field(default_factory=list)
 
     def figures(self) -> dict[str, Any]:
-        return {"em": _percent(self.em), "f1": _percent(self.f1),
-                "answerable": len(self.answerable), "unanswerable": len(self.unanswerable)}
+        return {
+            "em": _percent(self.em),
+            "f1": _percent(self.f1),
+            "answerable": len(self.answerable),
+            "unanswerable": len(self.unanswerable),
+        }
 
 
 def _percent(values: list[float]) -> float:

@@ -171,7 +171,8 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
         return [*chat, {"role": "assistant", "content": reply}], render.render_sources(answer, context)
 
     def upload(
-        files: list[str] | None, progress: gr.Progress = gr.Progress()  # noqa: B008 - how Gradio injects a progress bar
+        files: list[str] | None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects a progress bar
     ) -> tuple[str, Any, Any, str]:
         if not files:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -190,7 +191,9 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
         if saved:
             try:
                 with service.using(timeout=ANSWER_WAIT_S) as bot:
-                    report = bot.refresh(progress=lambda done, total, message: progress((done, max(total, 1)), desc=message))
+                    report = bot.refresh(
+                        progress=lambda done, total, message: progress((done, max(total, 1)), desc=message)
+                    )
                 lines.append(f"Index updated: {report}. Ask away.")
             except Exception as err:  # the file is saved; say indexing failed, log why
                 log.exception("indexing uploads failed")
@@ -254,7 +257,9 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
                         autofocus=True,
                         submit_btn="Ask",
                     )
-                    clear = gr.Button("Clear chat", elem_id="clear", size="sm", variant="secondary", scale=0, min_width=96)
+                    clear = gr.Button(
+                        "Clear chat", elem_id="clear", size="sm", variant="secondary", scale=0, min_width=96
+                    )
             with gr.Column(scale=2, min_width=320):
                 with gr.Accordion("Sources", open=True, elem_id="sources-panel"):
                     sources = gr.HTML(render.render_sources(None), elem_id="sources")
@@ -275,7 +280,10 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
                         1, 20, value=settings.top_k, step=1, label="Passages to read (top-k)", elem_id="top-k"
                     )
                     threshold = gr.Slider(
-                        0.0, 1.0, value=settings.threshold, step=0.01,
+                        0.0,
+                        1.0,
+                        value=settings.threshold,
+                        step=0.01,
                         label="Abstention threshold (answers below this confidence are withheld)",
                         elem_id="threshold",
                     )
@@ -292,11 +300,17 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
             chip.click(add_question, [chip, chatbot], [question, chatbot], queue=False, **private).then(
                 respond, chat_inputs, [chatbot, sources], concurrency_id=CONCURRENCY_ID, **private
             )
-        clear.click(lambda: ([], render.render_sources(None), ""), None, [chatbot, sources, question], queue=False, **private)
+        clear.click(
+            lambda: ([], render.render_sources(None), ""), None, [chatbot, sources, question], queue=False, **private
+        )
         chatbot.clear(lambda: render.render_sources(None), None, [sources], queue=False, **private)
         uploader.upload(
-            upload, [uploader], [upload_status, uploader, table, status],
-            concurrency_id=CONCURRENCY_ID, show_progress="full", **private,
+            upload,
+            [uploader],
+            [upload_status, uploader, table, status],
+            concurrency_id=CONCURRENCY_ID,
+            show_progress="full",
+            **private,
         )
         upload_reset.click(lambda: "", None, [upload_status], queue=False, **private)
         demo.load(None, None, None, js=CLEAR_STALE_UPLOAD_STATUS, **private)

@@ -169,7 +169,9 @@ def render_reply(answer: Answer, threshold: float | None = None, max_passages: i
     first = answer.citations[0]
     headline = first.quote[first.start : first.end].strip() or answer.text.strip()
     headline = " ".join(headline.split())
-    confidence = f"confidence {format_confidence(answer.score)}" + (" · unsure, check the line" if answer.unsure else "")
+    confidence = f"confidence {format_confidence(answer.score)}" + (
+        " · unsure, check the line" if answer.unsure else ""
+    )
     parts = [f"{bold_span(headline, 0, len(headline))} · {confidence}"]
     for number, citation in enumerate(answer.citations, start=1):
         quote = bold_span(citation.quote, citation.start, citation.end)
@@ -247,11 +249,7 @@ def _highlight_html(raw: str, start: int, end: int) -> str:
     start, end = max(0, min(start, len(raw))), max(0, min(end, len(raw)))
     if start >= end:
         return html.escape(raw)
-    return (
-        html.escape(raw[:start])
-        + f"<mark>{html.escape(raw[start:end])}</mark>"
-        + html.escape(raw[end:])
-    )
+    return html.escape(raw[:start]) + f"<mark>{html.escape(raw[start:end])}</mark>" + html.escape(raw[end:])
 
 
 def _cited_lines(citation: Citation) -> dict[int, str]:
@@ -264,9 +262,7 @@ def _cited_lines(citation: Citation) -> dict[int, str]:
     offset = 0
     for index, raw in enumerate(citation.quote.split("\n")):
         lo, hi = offset, offset + len(raw)
-        result[citation.line + index] = _line_html(
-            raw, max(citation.start, lo) - lo, min(citation.end, hi) - lo
-        )
+        result[citation.line + index] = _line_html(raw, max(citation.start, lo) - lo, min(citation.end, hi) - lo)
         offset = hi + 1
     return result
 

@@ -85,7 +85,11 @@ def default_factory(settings: Settings, progress: Progress, corpus: Sequence[Pat
     from qa.assistant import Assistant  # heavy: torch + transformers
 
     assistant = Assistant.from_corpus(
-        list(corpus or [settings.corpus_dir]), index_dir=settings.index_dir, settings=settings, progress=progress, bar=False
+        list(corpus or [settings.corpus_dir]),
+        index_dir=settings.index_dir,
+        settings=settings,
+        progress=progress,
+        bar=False,
     )
     progress(0, 1, "Loading the models")
     assistant.warm_up()

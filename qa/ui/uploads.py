@@ -79,8 +79,7 @@ def safe_filename(name: str) -> str:
     suffix = f".{suffix.lower()}" if suffix else DEFAULT_SUFFIX
     if suffix not in ALLOWED_SUFFIXES:
         raise UploadError(
-            f"{_shown(name)}: unsupported file type {suffix!r} "
-            f"(upload {', '.join(ALLOWED_SUFFIXES)} files)"
+            f"{_shown(name)}: unsupported file type {suffix!r} (upload {', '.join(ALLOWED_SUFFIXES)} files)"
         )
     stem = _UNSAFE_CHARS.sub("_", stem).strip("._- ")
     stem = re.sub(r"_{2,}", "_", stem)[:_MAX_STEM_CHARS].rstrip("._- ") or "upload"
@@ -110,9 +109,7 @@ def validate_bytes(data: bytes, name: str, max_bytes: int = MAX_UPLOAD_BYTES) ->
     """Size and encoding checks; returns the safe file name the upload will get."""
     filename = safe_filename(name)
     if len(data) > max_bytes:
-        raise UploadError(
-            f"{_shown(name)}: {format_size(len(data))} is over the {format_size(max_bytes)} upload limit"
-        )
+        raise UploadError(f"{_shown(name)}: {format_size(len(data))} is over the {format_size(max_bytes)} upload limit")
     if not data:
         raise UploadError(f"{_shown(name)}: the file is empty")
     decode_text(data, name)
@@ -155,9 +152,7 @@ def _count_articles(path: Path, root: Path, name: str) -> tuple[int, tuple[str, 
     return len(articles), notes
 
 
-def save_upload(
-    data: bytes, name: str, corpus_dir: Path, max_bytes: int = MAX_UPLOAD_BYTES
-) -> SavedUpload:
+def save_upload(data: bytes, name: str, corpus_dir: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> SavedUpload:
     """Validate `data` (uploaded as `name`) and save it under ``<corpus>/uploads/``."""
     filename = validate_bytes(data, name, max_bytes)
     corpus = Path(corpus_dir).resolve()

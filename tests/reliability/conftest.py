@@ -37,8 +37,9 @@ def pytest_terminal_summary(terminalreporter) -> None:
         return
     lines = _table()
     TABLE.parent.mkdir(parents=True, exist_ok=True)
-    TABLE.write_text("# Bad input (issue #18), as observed by tests/reliability\n\n" + "\n".join(lines) + "\n",
-                     encoding="utf-8")
+    TABLE.write_text(
+        "# Bad input (issue #18), as observed by tests/reliability\n\n" + "\n".join(lines) + "\n", encoding="utf-8"
+    )
     terminalreporter.section(f"bad input: {len(_ROWS)} kinds (also in {TABLE.relative_to(ROOT)})")
     for line in lines:
         terminalreporter.write_line(line)

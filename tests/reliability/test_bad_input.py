@@ -174,9 +174,23 @@ def _encoder_as_reader(env: Env) -> str:
     output capture would have closed."""
     (env.corpus / "ok.txt").write_text(ARTICLE)
     run = subprocess.run(
-        [sys.executable, "-m", "qa.cli", "ask", "When did the harbour reopen?", "--corpus", str(env.corpus),
-         "--index", str(env.index), "--reader", str(default_embedder_dir())],
-        capture_output=True, text=True, timeout=600, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        [
+            sys.executable,
+            "-m",
+            "qa.cli",
+            "ask",
+            "When did the harbour reopen?",
+            "--corpus",
+            str(env.corpus),
+            "--index",
+            str(env.index),
+            "--reader",
+            str(default_embedder_dir()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     assert run.returncode == 2 and "Traceback" not in run.stdout + run.stderr
     return run.stderr.strip().splitlines()[-1]
@@ -195,11 +209,23 @@ CLI_CASES: list[tuple[str, str, Callable[[Env], str]]] = [
     ("UTF-16 file without BOM", CLI, lambda env: _index(env, "utf16.txt", ARTICLE.encode("utf-16-le"))),
     ("50 MB file", CLI, _fifty_mb),
     ("1 MB line", CLI, _megabyte_line),
-    (".jsonl with broken lines", CLI, lambda env: _index(env, "feed.jsonl", _jsonl(
-        json.dumps(RECORD), "{broken", json.dumps({**RECORD, "id": "b"}), "[1, 2]"))),
-    (".jsonl with duplicate ids", CLI, lambda env: _index(env, "feed.jsonl", _jsonl(json.dumps(RECORD), json.dumps(RECORD)))),
-    (".jsonl record without text", CLI, lambda env: _index(env, "feed.jsonl", _jsonl(
-        json.dumps(RECORD), json.dumps({"id": "b", "title": "No text"})))),
+    (
+        ".jsonl with broken lines",
+        CLI,
+        lambda env: _index(
+            env, "feed.jsonl", _jsonl(json.dumps(RECORD), "{broken", json.dumps({**RECORD, "id": "b"}), "[1, 2]")
+        ),
+    ),
+    (
+        ".jsonl with duplicate ids",
+        CLI,
+        lambda env: _index(env, "feed.jsonl", _jsonl(json.dumps(RECORD), json.dumps(RECORD))),
+    ),
+    (
+        ".jsonl record without text",
+        CLI,
+        lambda env: _index(env, "feed.jsonl", _jsonl(json.dumps(RECORD), json.dumps({"id": "b", "title": "No text"}))),
+    ),
     ("index: tampered passage text (chunks.jsonl)", CLI, _damaged_index(_edit_chunks)),
     ("index: truncated vectors.npy", CLI, _damaged_index(_truncate_vectors)),
     ("index: missing faiss.index", CLI, _damaged_index(lambda gen: (gen / "faiss.index").unlink())),
@@ -220,7 +246,11 @@ UPLOAD_CASES: list[tuple[str, str, Callable[[Env], str]]] = [
     ("binary file", UPLOAD, lambda env: _upload(env, bytes(range(256)) * 8, "blob.txt")),
     ("Latin-1 file", UPLOAD, lambda env: _upload(env, _latin1(env), "latin.txt")),
     ("UTF-16 file with BOM", UPLOAD, lambda env: _upload(env, ARTICLE.encode("utf-16"), "utf16.txt")),
-    ("file over the upload limit (6 MB)", UPLOAD, lambda env: _upload(env, b"word " * (6 * 1024 * 1024 // 5), "big.txt")),
+    (
+        "file over the upload limit (6 MB)",
+        UPLOAD,
+        lambda env: _upload(env, b"word " * (6 * 1024 * 1024 // 5), "big.txt"),
+    ),
     (".jsonl with broken lines", UPLOAD, lambda env: _upload(env, _jsonl(json.dumps(RECORD), "{broken"), "feed.jsonl")),
     (".jsonl with no valid record", UPLOAD, lambda env: _upload(env, _jsonl("{broken", '{"id": 1}'), "feed.jsonl")),
 ]
@@ -228,8 +258,9 @@ UPLOAD_CASES: list[tuple[str, str, Callable[[Env], str]]] = [
 FAILS = ("error", "UploadError", "QuestionError")
 
 
-@pytest.mark.parametrize(("kind", "surface", "case"), CLI_CASES + UPLOAD_CASES,
-                         ids=[f"{s}: {k}" for k, s, _ in CLI_CASES + UPLOAD_CASES])
+@pytest.mark.parametrize(
+    ("kind", "surface", "case"), CLI_CASES + UPLOAD_CASES, ids=[f"{s}: {k}" for k, s, _ in CLI_CASES + UPLOAD_CASES]
+)
 def test_bad_input_is_a_clear_error_or_warning(kind, surface, case, tmp_path, capsys, bad_input):
     corpus, index, given = tmp_path / "corpus", tmp_path / "index", tmp_path / "given"
     corpus.mkdir()

@@ -126,9 +126,7 @@ def test_long_run_of_spaces_does_not_make_a_long_chunk() -> None:
     st.integers(0, 39),
 )
 def test_every_chunk_fits_and_every_word_is_kept_whole(paragraphs, max_tokens: int, overlap: int) -> None:
-    lines = tuple(
-        Line(n, sep.join(tokens), sep.join(tokens), 0) for n, (tokens, sep) in enumerate(paragraphs, start=1)
-    )
+    lines = tuple(Line(n, sep.join(tokens), sep.join(tokens), 0) for n, (tokens, sep) in enumerate(paragraphs, start=1))
     article = Article("gen.txt", "Generated", None, lines)
     chunks = chunk_article(article, words, max_tokens, min(overlap, max_tokens - 1))
     for chunk in chunks:

@@ -160,12 +160,10 @@ def test_two_concurrent_qa_index_runs_are_serialised(tmp_path, corpus):
 DEATHS = {
     "writing files": "np.save = lambda *a, **k: os._exit(9)",
     "before renaming the generation": (
-        "real = os.replace\n"
-        "os.replace = lambda s, d: os._exit(9) if '.gen-' in str(s) else real(s, d)"
+        "real = os.replace\nos.replace = lambda s, d: os._exit(9) if '.gen-' in str(s) else real(s, d)"
     ),
     "before switching CURRENT": (
-        "real = os.replace\n"
-        "os.replace = lambda s, d: os._exit(9) if str(d).endswith('CURRENT') else real(s, d)"
+        "real = os.replace\nos.replace = lambda s, d: os._exit(9) if str(d).endswith('CURRENT') else real(s, d)"
     ),
     "while removing old generations": "shutil.rmtree = lambda *a, **k: os._exit(9)",
 }
@@ -188,8 +186,9 @@ def test_death_at_any_step_of_a_write_loses_nothing(step, built, corpus):
         sys.exit(0)
         """
     ).format(patch=DEATHS[step])
-    proc = subprocess.run([sys.executable, "-c", script, str(built), str(corpus)], env=ENV, capture_output=True,
-                          text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(built), str(corpus)], env=ENV, capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 9, proc.stderr
     survivor = CorpusIndex(built, [corpus], Settings())
     assert survivor.load()  # whichever generation CURRENT names is whole
@@ -200,8 +199,9 @@ def test_death_at_any_step_of_a_write_loses_nothing(step, built, corpus):
 
 
 @pytest.mark.slow
-def test_sigkill_during_qa_index_keeps_the_previous_index_and_the_next_run_finishes(built, corpus, tmp_path,
-                                                                                       reader_dir):
+def test_sigkill_during_qa_index_keeps_the_previous_index_and_the_next_run_finishes(
+    built, corpus, tmp_path, reader_dir
+):
     from qa.assistant import Assistant
 
     if BBC.exists():
@@ -234,7 +234,9 @@ def test_sigkill_during_qa_index_keeps_the_previous_index_and_the_next_run_finis
     rerun = _qa("index", str(corpus), "--index", str(built), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = rerun.communicate(timeout=1800)
     assert rerun.returncode == 0 and "1 added" in out and "Traceback" not in err
-    print(f"\nkilled after {killed_after:.1f} s; the rerun finished in {time.monotonic() - started:.1f} s: {out.strip()}")
+    print(
+        f"\nkilled after {killed_after:.1f} s; the rerun finished in {time.monotonic() - started:.1f} s: {out.strip()}"
+    )
     _clean(built)
     index = _loads(built, corpus)
     assert len(index.files) == 2 and len(index.chunks) > 100

@@ -159,8 +159,10 @@ def test_damaged_index_is_refused_then_repaired_by_qa_index(
 
     result = _answer(index_dir, seed_corpus, models)
     assert result.text == "141 to 5" and not result.abstained
-    assert (result.citations[0].source, result.citations[0].line) == (seed_corpus.joinpath(
-        "000_40ab86d132b0175c.txt").name, 4)
+    assert (result.citations[0].source, result.citations[0].line) == (
+        seed_corpus.joinpath("000_40ab86d132b0175c.txt").name,
+        4,
+    )
     assert sorted(p.name for p in index_dir.iterdir()) == [".lock", "CURRENT", _gen(index_dir).name]
 
 

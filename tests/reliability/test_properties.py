@@ -26,9 +26,40 @@ from qa.cite import cite
 from qa.ingest import read_articles
 from qa.types import Chunk
 
-WORDS = ["The", "vote", "was", "141", "to", "5,", "Mr.", "U.S.", "e.g.", "Café", "naïve", "Zürich", "日本語の記事。",
-         "中文，", "Привет.", "مرحبا", "שלום", "🙂", "👍🏽", "e\u0301", "\u00a0", "\t", "—", "“quoted.”", "(no)", "?", "!",
-         "3.5", "Kyiv", "said", "it", "ended."]
+WORDS = [
+    "The",
+    "vote",
+    "was",
+    "141",
+    "to",
+    "5,",
+    "Mr.",
+    "U.S.",
+    "e.g.",
+    "Café",
+    "naïve",
+    "Zürich",
+    "日本語の記事。",
+    "中文，",
+    "Привет.",
+    "مرحبا",
+    "שלום",
+    "🙂",
+    "👍🏽",
+    "e\u0301",
+    "\u00a0",
+    "\t",
+    "—",
+    "“quoted.”",
+    "(no)",
+    "?",
+    "!",
+    "3.5",
+    "Kyiv",
+    "said",
+    "it",
+    "ended.",
+]
 # any unicode but surrogates, line breaks, NUL (a binary file) and U+FEFF (a BOM when first)
 CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00\ufeff")
 LINE = st.one_of(
@@ -61,8 +92,11 @@ def documents(draw) -> tuple[str, list[str]]:
 
 
 def _encode(body: str, encoding: str) -> bytes:
-    return {"utf-8": body.encode("utf-8"), "utf-8-sig": b"\xef\xbb\xbf" + body.encode("utf-8"),
-            "utf-16": body.encode("utf-16")}[encoding]
+    return {
+        "utf-8": body.encode("utf-8"),
+        "utf-8-sig": b"\xef\xbb\xbf" + body.encode("utf-8"),
+        "utf-16": body.encode("utf-16"),
+    }[encoding]
 
 
 def _read(name: str, data: bytes) -> list:
@@ -102,8 +136,14 @@ def check_citations(chunk: Chunk, source_lines: list[str], data) -> None:
 
 
 @settings(max_examples=120, deadline=None)
-@given(documents(), st.sampled_from([".txt", ".md"]), st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
-       st.integers(3, 40), st.integers(0, 20), st.data())
+@given(
+    documents(),
+    st.sampled_from([".txt", ".md"]),
+    st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
+    st.integers(3, 40),
+    st.integers(0, 20),
+    st.data(),
+)
 def test_file_to_chunk_to_citation_is_exact(document, suffix, encoding, max_tokens, overlap, data) -> None:
     body, lines = document
     articles = _read("doc" + suffix, _encode(body, encoding))

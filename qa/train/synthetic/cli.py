@@ -37,21 +37,34 @@ def print_samples(squad: dict, count: int, seed: int, out=sys.stdout) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qa.train.synthetic", description=synthetic.__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m qa.train.synthetic", description=synthetic.__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--corpus", action="append", help="bbc, reuters or a JSONL path (repeatable)")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--max-articles", type=int, default=0, help="stories per corpus (0 = all)")
     parser.add_argument("--per-context", type=int, default=2, help="answerable questions per paragraph")
-    parser.add_argument("--negative-ratio", type=float, default=0.33, help="unanswerable copies per answerable question")
+    parser.add_argument(
+        "--negative-ratio", type=float, default=0.33, help="unanswerable copies per answerable question"
+    )
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--spacy-model", default=None, help=f"spaCy pipeline name (default: first installed of {', '.join(SPACY_MODELS)})")
-    parser.add_argument("--no-spacy", action="store_true", help="use the heuristic extractor even if spaCy is installed")
+    parser.add_argument(
+        "--spacy-model",
+        default=None,
+        help=f"spaCy pipeline name (default: first installed of {', '.join(SPACY_MODELS)})",
+    )
+    parser.add_argument(
+        "--no-spacy", action="store_true", help="use the heuristic extractor even if spaCy is installed"
+    )
     parser.add_argument("--samples", type=int, default=30, help="random examples to print")
     args = parser.parse_args(argv)
 
     nlp = None if args.no_spacy else load_spacy(args.spacy_model)
-    print(f"extractor: {'spaCy ' + nlp.meta.get('name', '') if nlp is not None else 'heuristic (no spaCy pipeline)'}", file=sys.stderr)
+    print(
+        f"extractor: {'spaCy ' + nlp.meta.get('name', '') if nlp is not None else 'heuristic (no spaCy pipeline)'}",
+        file=sys.stderr,
+    )
     articles: list[NewsArticle] = []
     for corpus in args.corpus or ["bbc", "reuters"]:
         path = corpus_path(corpus, args.data_dir)
@@ -59,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         picked = select_articles(path, name, args.max_articles, args.seed)
         print(f"{name}: {len(picked)} stories from {path}", file=sys.stderr)
         articles.extend(picked)
-    squad, stats = generate(articles, nlp, args.seed, args.per_context, args.negative_ratio, progress=True, total=len(articles))
+    squad, stats = generate(
+        articles, nlp, args.seed, args.per_context, args.negative_ratio, progress=True, total=len(articles)
+    )
     bad = check_offsets(squad)
     if bad:
         print(f"error: {bad} answers do not match their offsets; nothing written", file=sys.stderr)

@@ -209,4 +209,3 @@ class SeedGuard:
                 if _fingerprint(text[start:end]) in self.fingerprints:
                     return True
         return False
-

@@ -43,6 +43,7 @@ class Generated:
     style: str  # "subject" (wh in place of the subject), "moved" (fronted), "cloze" (in situ)
     sentence: str = ""
 
+
 @dataclass
 class GenerationStats:
     """Counts reported after a run: what was made, of which answer types and question styles."""
@@ -65,6 +66,7 @@ class GenerationStats:
             f"mean share of the sentence's content words repeated in the question: {self.overlap_sum / max(1, self.positives):.2f}",
         ]
         return "\n".join(lines)
+
 
 def _article_rng(seed: int, article: NewsArticle) -> random.Random:
     """An RNG of its own per article, so output does not depend on batching or order."""

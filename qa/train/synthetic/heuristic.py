@@ -24,14 +24,22 @@ from qa.train.synthetic.questions import (
 
 _MONTH_RE = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
 _HEURISTIC_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("MONEY", re.compile(
-        r"(?:US|A|C|HK)?[$£€¥]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:m|bn|k|million|billion|trillion|mln|billion)\b)?"
-        r"|\b\d[\d,]*(?:\.\d+)?\s(?:mln\s|billion\s|million\s|bln\s)?(?:[A-Z][a-z]+\s)?(?:dlrs|dollars|pounds|euros|yen|marks|francs|pence|cents|cts)\b")),
+    (
+        "MONEY",
+        re.compile(
+            r"(?:US|A|C|HK)?[$£€¥]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:m|bn|k|million|billion|trillion|mln|billion)\b)?"
+            r"|\b\d[\d,]*(?:\.\d+)?\s(?:mln\s|billion\s|million\s|bln\s)?(?:[A-Z][a-z]+\s)?(?:dlrs|dollars|pounds|euros|yen|marks|francs|pence|cents|cts)\b"
+        ),
+    ),
     ("PERCENT", re.compile(r"\b\d[\d,]*(?:\.\d+)?\s?(?:%|per cent\b|percent\b|pct\b)")),
-    ("DATE", re.compile(
-        rf"\b{_MONTH_RE}\s\d{{1,2}}(?:,?\s(?:1[89]|20)\d\d)?\b|\b\d{{1,2}}\s{_MONTH_RE}(?:\s(?:1[89]|20)\d\d)?\b"
-        rf"|\b{_MONTH_RE}\s(?:1[89]|20)\d\d\b|\b(?:in|since|until|by|during)\s+((?:1[89]|20)\d\d)\b"
-        r"|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")),
+    (
+        "DATE",
+        re.compile(
+            rf"\b{_MONTH_RE}\s\d{{1,2}}(?:,?\s(?:1[89]|20)\d\d)?\b|\b\d{{1,2}}\s{_MONTH_RE}(?:\s(?:1[89]|20)\d\d)?\b"
+            rf"|\b{_MONTH_RE}\s(?:1[89]|20)\d\d\b|\b(?:in|since|until|by|during)\s+((?:1[89]|20)\d\d)\b"
+            r"|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+        ),
+    ),
     ("CARDINAL", re.compile(r"\b\d[\d,]*(?:\.\d+)?(?:\s(?:million|billion|mln))?(?=\s+[a-z]{3,}\b)")),
 ]
 _NAME_RE = re.compile(r"\b[A-Z][a-zA-Z'’\-]+(?:\s+(?:of\s+the\s+|of\s+|de\s+|van\s+|&\s+)?[A-Z][a-zA-Z'’\-]+)*")
@@ -78,8 +86,10 @@ def heuristic_candidates(sentence: str) -> list[tuple[int, int, str]]:
         if re.search(r"-[a-z]", text) or (len(words) == 1 and re.search(r"(?:ish|ese|ian|ic)$", text)):
             continue  # "German-based", "British": adjectives, not names
         before = sentence[:start].rstrip()
-        after = sentence[start + len(text):].lstrip()
-        if text.split()[-1].lower().strip(".") in COMPANY_SUFFIXES or re.match(r"(?:Bank|Party|Union)\b", text.split()[-1]):
+        after = sentence[start + len(text) :].lstrip()
+        if text.split()[-1].lower().strip(".") in COMPANY_SUFFIXES or re.match(
+            r"(?:Bank|Party|Union)\b", text.split()[-1]
+        ):
             label = "ORG"
         elif before.endswith(_TITLES) or (len(words) in (2, 3) and re.match(r"(?:said|says|told|added)\b", after)):
             label = "PERSON"
@@ -125,16 +135,22 @@ def trim_sentence(sentence: str, start: int, end: int) -> tuple[str, int, int]:
     for m in reversed(list(re.finditer(r"\s*\([^()]*\)", sentence))):
         if m.end() <= start or m.start() >= end:
             shift = m.end() - m.start()
-            sentence = sentence[: m.start()] + sentence[m.end():]
+            sentence = sentence[: m.start()] + sentence[m.end() :]
             if m.end() <= start:
                 start, end = start - shift, end - shift
-    boundaries = [m for m in re.finditer(r",\s(?:which|who|while|but|although|though|as|and|after|before|because|with|where|when)\b|;\s|\s[-–—]+\s", sentence)]
+    boundaries = [
+        m
+        for m in re.finditer(
+            r",\s(?:which|who|while|but|although|though|as|and|after|before|because|with|where|when)\b|;\s|\s[-–—]+\s",
+            sentence,
+        )
+    ]
     for m in boundaries:
         if m.start() >= end and word_count(sentence[: m.start()]) >= 5:
             sentence = sentence[: m.start()]
             break
     for m in reversed(boundaries):
-        if m.end() <= start and m.end() < len(sentence) and word_count(sentence[m.end():]) >= 5:
+        if m.end() <= start and m.end() < len(sentence) and word_count(sentence[m.end() :]) >= 5:
             cut = m.end()
             sentence, start, end = sentence[cut:], start - cut, end - cut
             break
@@ -169,4 +185,3 @@ def heuristic_question(sentence: str, start: int, end: int, label: str, rng: ran
     if question is None:
         return None
     return question, ("subject" if not prefix.strip() else "cloze")
-

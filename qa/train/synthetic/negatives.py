@@ -15,7 +15,11 @@ from qa.train.synthetic.questions import STOPWORDS, WH_WORDS
 
 
 def add_negatives(
-    contexts: Sequence[str], paragraphs: list[dict], positives: Sequence[tuple[int, dict]], rng: random.Random, ratio: float
+    contexts: Sequence[str],
+    paragraphs: list[dict],
+    positives: Sequence[tuple[int, dict]],
+    rng: random.Random,
+    ratio: float,
 ) -> int:
     """Add an unanswerable copy of about `ratio` of the `positives` ((context index, qa) of one
     story) to the best other paragraph of `paragraphs`; returns how many were added."""
@@ -63,4 +67,3 @@ def mentions(context: str, answer: str) -> bool:
 
 def _content_words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS and w not in WH_WORDS}
-

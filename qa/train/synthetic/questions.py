@@ -100,7 +100,10 @@ def date_wh(text: str) -> str | None:
         return "which month"
     if low in WEEKDAYS:
         return "which day"
-    if re.match(r"^(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|several|a few)\b.*\b(?:days|weeks|months|years|hours)$", low):
+    if re.match(
+        r"^(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|several|a few)\b.*\b(?:days|weeks|months|years|hours)$",
+        low,
+    ):
         return "how long"
     return None
 
@@ -113,4 +116,3 @@ def org_wh(text: str, rng: random.Random) -> str:
     if last in {"bank", "party", "university", "union", "council", "court", "newspaper", "agency", "club"}:
         return f"which {last}"
     return rng.choice(["which organisation", "what"])
-

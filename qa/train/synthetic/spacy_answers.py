@@ -41,7 +41,7 @@ def load_spacy(name: str | None = None):
         import spacy  # optional, training-time only
     except ImportError:
         return None
-    for candidate in ([name] if name else SPACY_MODELS):
+    for candidate in [name] if name else SPACY_MODELS:
         try:
             return spacy.load(candidate)
         except (OSError, ImportError):
@@ -84,8 +84,10 @@ def spacy_answer_span(ent):
     while end - start > 1 and (doc[end - 1].dep_ == "case" or doc[end - 1].is_punct and doc[end - 1].text != "%"):
         end -= 1
     while end - start > 1 and (
-        doc[start].is_punct and not doc[start].is_currency
-        or doc[start].lower_ in {"the", "a", "an"} and ent.label_ not in ("WORK_OF_ART", "EVENT", "LAW")
+        doc[start].is_punct
+        and not doc[start].is_currency
+        or doc[start].lower_ in {"the", "a", "an"}
+        and ent.label_ not in ("WORK_OF_ART", "EVENT", "LAW")
     ):
         start += 1
     return doc[start:end]
@@ -94,11 +96,18 @@ def spacy_answer_span(ent):
 def _answer_ok(span) -> bool:
     doc = span.doc
     root = span.root
-    if root.dep_ in ("compound", "amod", "nmod", "conj", "appos") or any(c.dep_ == "conj" and not span.start <= c.i < span.end for c in root.children):
+    if root.dep_ in ("compound", "amod", "nmod", "conj", "appos") or any(
+        c.dep_ == "conj" and not span.start <= c.i < span.end for c in root.children
+    ):
         return False
     if any(t.text in BAD_INNER_PUNCT or (t.text == "-" and (t.whitespace_ or doc[t.i - 1].whitespace_)) for t in span):
         return False
-    if span.end < len(doc) and doc[span.end].text in (":", "?", ")") or span.start > 0 and doc[span.start - 1].text == "(":
+    if (
+        span.end < len(doc)
+        and doc[span.end].text in (":", "?", ")")
+        or span.start > 0
+        and doc[span.start - 1].text == "("
+    ):
         return False  # titles ("Metallica: Some Kind Of Monster") and bracketed asides
     if span.end < len(doc) and not doc[span.end - 1].whitespace_ and doc[span.end].text[:1].isalnum():
         return False  # "$660" of "$660m."
@@ -125,9 +134,13 @@ def spacy_candidates(doc) -> list[tuple[Any, str]]:
             continue
         if label in ("DATE", "TIME") and not date_ok(text):
             continue
-        if label in ("PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW") and not any(c.isupper() for c in text):
+        if label in ("PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW") and not any(
+            c.isupper() for c in text
+        ):
             continue
-        if label == "CARDINAL" and (span.root.dep_ != "nummod" or span.root.head.tag_ != "NNS" or span.root.lower_ == "one"):
+        if label == "CARDINAL" and (
+            span.root.dep_ != "nummod" or span.root.head.tag_ != "NNS" or span.root.lower_ == "one"
+        ):
             continue
         if text.lower() in BORING_ANSWERS:
             continue
@@ -141,7 +154,9 @@ def spacy_candidates(doc) -> list[tuple[Any, str]]:
         if any(i in covered for i in range(chunk.start, chunk.end)):
             continue
         start, end = chunk.start, chunk.end
-        while end - start > 1 and (doc[start].dep_ in ("det", "predet") and doc[start].head.i == root.i or doc[start].is_punct):
+        while end - start > 1 and (
+            doc[start].dep_ in ("det", "predet") and doc[start].head.i == root.i or doc[start].is_punct
+        ):
             start += 1
         of = [c for c in root.children if c.dep_ == "prep" and c.lower_ == "of" and c.i >= end]
         if of:  # "the popularity of portable music players": the whole phrase
@@ -154,8 +169,24 @@ def spacy_candidates(doc) -> list[tuple[Any, str]]:
             continue
         if any(c.i >= span.end and c.dep_ in ("prep", "acl", "amod", "compound", "nummod") for c in root.children):
             continue  # "Plans [to abolish quangos]": the answer would leave its tail behind
-        if len(span) == 1 and root.lemma_.lower() in {"year", "time", "way", "thing", "part", "lot", "number", "people", "percent", "cent", "share", "shares", "case", "cases", "other", "others"}:
+        if len(span) == 1 and root.lemma_.lower() in {
+            "year",
+            "time",
+            "way",
+            "thing",
+            "part",
+            "lot",
+            "number",
+            "people",
+            "percent",
+            "cent",
+            "share",
+            "shares",
+            "case",
+            "cases",
+            "other",
+            "others",
+        }:
             continue
         found.append((span, "NOUN_PHRASE"))
     return found
-

@@ -72,11 +72,18 @@ def _pruned(head, answer, rng: random.Random, optional_p: float) -> list:
                 continue
             if dep == "conj" and child.pos_ in ("VERB", "AUX"):
                 continue
-            if dep == "cc" and (child.i < tok.i or any(c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") for c in tok.children)):
+            if dep == "cc" and (
+                child.i < tok.i or any(c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") for c in tok.children)
+            ):
                 continue
             if tok.i == head.i and dep == "mark":
                 continue
-            if tok.i == head.i and dep in OPTIONAL_DEPS and child.i != getattr(first_right, "i", -1) and rng.random() < optional_p:
+            if (
+                tok.i == head.i
+                and dep in OPTIONAL_DEPS
+                and child.i != getattr(first_right, "i", -1)
+                and rng.random() < optional_p
+            ):
                 continue
             if dep == "advmod" and child.lower_ in {"however", "also", "meanwhile", "still", "though", "instead"}:
                 continue
@@ -136,7 +143,12 @@ def _lower_start(items: list, sent) -> list:
     tok = _tok(items[0])
     if tok is None or isinstance(items[0], tuple) or tok.i != sent.start:
         return items
-    if tok.pos_ == "PROPN" or (tok.ent_type_ and not tok.is_stop) or tok.text == "I" or (tok.text.isupper() and len(tok.text) > 1):
+    if (
+        tok.pos_ == "PROPN"
+        or (tok.ent_type_ and not tok.is_stop)
+        or tok.text == "I"
+        or (tok.text.isupper() and len(tok.text) > 1)
+    ):
         return items
     return [(tok, tok.text[:1].lower() + tok.text[1:]), *items[1:]]
 
@@ -150,7 +162,9 @@ def _wh_for(label: str, answer, role: str, verb, rng: random.Random) -> str | No
         return "which organisation" if wh == "what" and role == "subject" else wh
     if label in ("GPE", "LOC", "FAC"):
         if role == "subject" and label == "GPE" and answer.root.dep_ in ("nsubj", "nsubjpass", "poss"):
-            return "which country" if verb is None or verb.lemma_ not in SAY_VERBS or answer.root.dep_ == "poss" else "who"
+            return (
+                "which country" if verb is None or verb.lemma_ not in SAY_VERBS or answer.root.dep_ == "poss" else "who"
+            )
         return "what"
     if label in ("DATE", "TIME"):
         return date_wh(text)
@@ -196,7 +210,12 @@ def _subject(finite, answer, rng: random.Random) -> tuple[Any, list] | None:
         return subject, _resolve_pronoun(subject, finite, items, answer)
     if finite.dep_ == "conj" and finite.head.pos_ in ("VERB", "AUX"):
         shared = [c for c in finite.head.children if c.dep_ in SUBJECT_DEPS]
-        if shared and not _subtree_has(shared[0], answer) and shared[0].lower_ not in RELATIVE and shared[0].pos_ in ("NOUN", "PROPN", "PRON"):
+        if (
+            shared
+            and not _subtree_has(shared[0], answer)
+            and shared[0].lower_ not in RELATIVE
+            and shared[0].pos_ in ("NOUN", "PROPN", "PRON")
+        ):
             return None, _pruned(shared[0], answer, rng, 0.0)
     return None
 
@@ -243,7 +262,12 @@ def spacy_question(sent, answer, label: str, rng: random.Random, optional_p: flo
             verb, arg = tok.head, tok
             break
         tok = tok.head
-    if verb is None or arg is None or verb.dep_ in ("acl", "amod", "pcomp", "csubj", "advcl") or not (sent.start <= verb.i < sent.end):
+    if (
+        verb is None
+        or arg is None
+        or verb.dep_ in ("acl", "amod", "pcomp", "csubj", "advcl")
+        or not (sent.start <= verb.i < sent.end)
+    ):
         return _cloze(sent, answer, label, rng, optional_p, verb)
     finite = _finite_head(verb)
     if not _is_finite(finite):
@@ -349,7 +373,11 @@ def _wh_phrase(np, answer, wh: str, label: str) -> list | None:
     """The fronted phrase for an argument holding the answer, or None for in-situ."""
     if _covers(answer, np):
         return [wh]
-    rest = [t for t in np.subtree if not _contains(t, answer) and not (t.dep_ in ("det", "poss", "predet") and t.i < answer.start)]
+    rest = [
+        t
+        for t in np.subtree
+        if not _contains(t, answer) and not (t.dep_ in ("det", "poss", "predet") and t.i < answer.start)
+    ]
     rest = [t for t in rest if t.dep_ != "punct" or t.text == "-"]
     if label == "CARDINAL" and answer.root.dep_ in ("nummod", "quantmod") and answer.end <= np.i:
         # "the 5 new members of the board" -> "how many new members of the board"
@@ -369,7 +397,16 @@ def _replace(tokens: list, answer, wh: str) -> list:
     left_mods: set[int] = set()
     for inner in answer:
         for child in inner.children:
-            if child.i < answer.start and child.dep_ in ("det", "compound", "amod", "poss", "nmod", "punct", "case", "predet"):
+            if child.i < answer.start and child.dep_ in (
+                "det",
+                "compound",
+                "amod",
+                "poss",
+                "nmod",
+                "punct",
+                "case",
+                "predet",
+            ):
                 left_mods.update(t.i for t in child.subtree)
     if root.dep_ == "nummod":  # "the three qualifiers" -> "how many qualifiers", not "the how many"
         left_mods.update(c.i for c in root.head.children if c.dep_ in ("det", "poss") and c.i < answer.start)
@@ -401,7 +438,11 @@ def _cloze(sent, answer, label: str, rng: random.Random, optional_p: float, verb
         and sent.start <= head.head.i < sent.end
     ):
         head = head.head
-    if head.pos_ not in ("VERB", "AUX") or not any(c.dep_ in SUBJECT_DEPS for c in head.children) or not _is_finite(head):
+    if (
+        head.pos_ not in ("VERB", "AUX")
+        or not any(c.dep_ in SUBJECT_DEPS for c in head.children)
+        or not _is_finite(head)
+    ):
         return None
     wh = _wh_for(label, answer, "subject" if answer.root.dep_ in SUBJECT_DEPS else "object", verb, rng)
     if wh is None:
@@ -428,4 +469,3 @@ def _cloze(sent, answer, label: str, rng: random.Random, optional_p: float, verb
     if items and items[0] == wh:
         return _finalise(items, "subject")
     return _finalise(_lower_start(items, sent), "cloze")
-
