@@ -104,23 +104,17 @@ def test_runtime_fields_may_change_on_resume_but_training_fields_may_not():
     assert not TrainConfig(lora_rank=16).same_run(TrainConfig(lora_rank=32))
 
 
-def test_lora_reader_trains_only_upper_adapters_and_head_and_reloads_from_its_adapter_dir(tmp_path):
-    """What a LoRA run saves (adapters + span head naming its base) loads back as the same model."""
+def _lora_after_one_step(config: TrainConfig):
+    """A MiniLM LoRA reader after one large step (so its adapters are not the identity),
+    with its tokenizer, a batch and the batch's start logits in eval mode."""
     import torch
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
-    from qa.encoders import ADAPTER_CONFIG, minilm_dir
-    from qa.reader import Reader
-    from qa.train.trainer import prepare_model, save_model
+    from qa.encoders import minilm_dir
+    from qa.train.trainer import prepare_model
 
-    config = TrainConfig(init="all-MiniLM-L6-v2", freeze_layers=3, lora_rank=4)
     tokenizer = AutoTokenizer.from_pretrained(str(minilm_dir()))
     model = prepare_model(AutoModelForQuestionAnswering.from_pretrained(str(minilm_dir())), config)
-    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
-    assert trainable and all("lora_" in n or "qa_outputs" in n for n in trainable)
-    assert not any(f"layer.{i}." in n for n in trainable for i in range(3))
-    assert any("layer.5." in n for n in trainable)
-
     batch = tokenizer(["What was the vote?"], ["The vote was 141 to 5, with 34 abstentions."], return_tensors="pt")
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-2)
     loss = model(**batch, start_positions=torch.tensor([9]), end_positions=torch.tensor([11])).loss
@@ -129,6 +123,23 @@ def test_lora_reader_trains_only_upper_adapters_and_head_and_reloads_from_its_ad
     model.eval()
     with torch.no_grad():
         expected = model(**batch).start_logits
+    return model, tokenizer, batch, expected
+
+
+def test_lora_reader_trains_only_upper_adapters_and_head_and_reloads_from_its_adapter_dir(tmp_path):
+    """What a LoRA run saves (adapters + span head naming its base) loads back as the same model."""
+    import torch
+
+    from qa.encoders import ADAPTER_CONFIG
+    from qa.reader import Reader
+    from qa.train.trainer import save_model
+
+    config = TrainConfig(init="all-MiniLM-L6-v2", freeze_layers=3, lora_rank=4)
+    model, tokenizer, batch, expected = _lora_after_one_step(config)
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable and all("lora_" in n or "qa_outputs" in n for n in trainable)
+    assert not any(f"layer.{i}." in n for n in trainable for i in range(3))
+    assert any("layer.5." in n for n in trainable)
 
     save_model(model, tokenizer, tmp_path / "final", config)
     assert (tmp_path / "final" / ADAPTER_CONFIG).exists()
@@ -137,3 +148,35 @@ def test_lora_reader_trains_only_upper_adapters_and_head_and_reloads_from_its_ad
     with torch.no_grad():
         got = reader.model(**batch).start_logits
     assert torch.allclose(got, expected, atol=1e-4)
+
+
+def test_a_lora_reader_exports_as_an_fp16_adapter_from_its_dir_or_its_run_dir(tmp_path):
+    """export-reader keeps a LoRA reader small (fp16 adapters + head, no base weights),
+    whether given the saved reader or a run directory's latest checkpoint."""
+    import torch
+    from safetensors import safe_open
+
+    from qa.encoders import ADAPTER_CONFIG
+    from qa.reader import Reader
+    from qa.train.export import export_reader
+    from qa.train.trainer import save_model
+
+    config = TrainConfig(init="all-MiniLM-L6-v2", freeze_layers=3, lora_rank=4)
+    model, tokenizer, batch, expected = _lora_after_one_step(config)
+    save_model(model, tokenizer, tmp_path / "final", config)
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps(asdict(config)))
+    trained = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+    torch.save({"model": trained, "step": 1}, run / "checkpoint.pt")
+
+    for source in (tmp_path / "final", run):
+        out = export_reader(source, tmp_path / f"export-{source.name}")
+        assert (out / ADAPTER_CONFIG).exists() and not (out / "model.safetensors").exists()
+        with safe_open(str(out / "adapter_model.safetensors"), "pt") as handle:
+            keys = list(handle.keys())
+            assert any("qa_outputs" in k for k in keys)
+            assert {handle.get_tensor(k).dtype for k in keys} == {torch.float16}
+        with torch.no_grad():
+            got = Reader(out, precision="fp32").model(**batch).start_logits
+        assert torch.allclose(got, expected, atol=0.05)

@@ -204,7 +204,7 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
     ckpt_path = run_dir / "checkpoint.pt"
     if ckpt_path.exists():
         state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-        _load_trainable(model, state["model"], set(trainable))
+        load_trainable(model, state["model"], set(trainable))
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         step = state["step"]
@@ -294,7 +294,7 @@ def save_model(model, tokenizer, out: Path, config: TrainConfig) -> None:
     tokenizer.save_pretrained(out)
 
 
-def _load_trainable(model, saved: dict, trainable: set[str]) -> None:
+def load_trainable(model, saved: dict, trainable: set[str]) -> None:
     """Restore a checkpoint's trainable parameters (runs before LoRA saved whole models: a superset)."""
     missing = trainable - set(saved)
     if missing:
