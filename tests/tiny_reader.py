@@ -34,9 +34,9 @@ def tiny_model(directory: Path, train_steps: int) -> Path:
     import torch
     from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
 
-    from qa.config import default_embedder_dir
+    from qa.encoders import minilm_dir
 
-    tokenizer = AutoTokenizer.from_pretrained(str(default_embedder_dir()))
+    tokenizer = AutoTokenizer.from_pretrained(str(minilm_dir()))
     config = BertConfig(
         vocab_size=tokenizer.vocab_size,
         hidden_size=32,

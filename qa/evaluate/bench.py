@@ -69,7 +69,7 @@ from qa.evaluate.metrics import best_em, best_f1, threshold_keeping
 from qa.evaluate.runner import EvalOptions, evaluate, read_best, run_reader
 from qa.evaluate.scoring import score_span
 from qa.evaluate.summary import summarize
-from qa.reader import PRECISIONS, Reader, bf16_native, check_reader_dir
+from qa.reader import MODEL_INPUTS, PRECISIONS, Reader, bf16_native, check_reader_dir
 from qa.squad import article_titles, load_squad
 from qa.train.data import SQUAD_HELDOUT_ARTICLES
 
@@ -237,9 +237,7 @@ class NaivePipeline:
         self.tokenizer = AutoTokenizer.from_pretrained(str(path))
         self.model = load_qa_model(path, dtype=torch.float32).eval()  # a LoRA reader: merged, as the Reader runs it
         # MPNet takes no token_type_ids
-        self.inputs = [
-            n for n in ("input_ids", "attention_mask", "token_type_ids") if n in self.tokenizer.model_input_names
-        ]
+        self.inputs = [n for n in MODEL_INPUTS if n in self.tokenizer.model_input_names]
         self.max_seq_len, self.doc_stride, self.max_answer_len = max_seq_len, doc_stride, max_answer_len
 
     def __call__(self, question: list[str] | str, context: list[str] | str) -> list[dict[str, Any]] | dict[str, Any]:

@@ -14,7 +14,7 @@ import json
 import shutil
 from pathlib import Path
 
-from qa.encoders import ADAPTER_CONFIG
+from qa.encoders import ADAPTER_CONFIG, load_lora_model, resolve_encoder
 
 
 def _load(model_dir: Path):
@@ -36,14 +36,8 @@ def _load(model_dir: Path):
     import torch
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
-    from qa.encoders import resolve_encoder
-
     if (model_dir / ADAPTER_CONFIG).exists():
-        from peft import PeftModel
-
-        base_name = json.loads((model_dir / ADAPTER_CONFIG).read_text()).get("base_model_name_or_path")
-        base = AutoModelForQuestionAnswering.from_pretrained(str(resolve_encoder(base_name)))
-        return PeftModel.from_pretrained(base, str(model_dir)), AutoTokenizer.from_pretrained(str(model_dir)), True
+        return load_lora_model(model_dir), AutoTokenizer.from_pretrained(str(model_dir)), True
     if not checkpoint.exists():
         model = AutoModelForQuestionAnswering.from_pretrained(str(model_dir))
         return model, AutoTokenizer.from_pretrained(str(model_dir)), False

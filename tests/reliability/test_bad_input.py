@@ -19,7 +19,7 @@ import pytest
 
 from qa.assistant import QuestionError
 from qa.cli import main
-from qa.embed import default_embedder_dir
+from qa.encoders import minilm_dir
 from qa.errors import NewsQAError
 from qa.ui.uploads import UploadError, save_upload
 
@@ -185,7 +185,7 @@ def _encoder_as_reader(env: Env) -> str:
             "--index",
             str(env.index),
             "--reader",
-            str(default_embedder_dir()),
+            str(minilm_dir()),
         ],
         capture_output=True,
         text=True,
