@@ -209,30 +209,34 @@ def resolve(question: str, history: list | None) -> str:
     return f"{previous} {question}"
 
 
-def _names(question: str) -> list[str]:
+def names(question: str) -> list[str]:
     """Words of `question` that name something: capitalised after the first word, or any
     word with a digit or a capital past its first letter (UNGA, G7, McCain).
 
     The first word is capitalised by grammar ("Describe it", "Putin?" alike), so it only
-    counts on the second test. A possessive's "'s" is dropped.
+    counts on the second test. A possessive's "'s" (or plural "'") is dropped, and a
+    hyphenated pair of capitalised words counts as its two names.
     """
     words = WORD.findall(question)
-    names = []
+    found = []
     for position, word in enumerate(words):
-        word = re.sub(r"['’]s$", "", word)
-        if not word or word.lower() in STOPWORDS:
-            continue
-        inner = any(ch.isdigit() for ch in word) or any(ch.isupper() for ch in word[1:])
-        if inner or (position > 0 and word[0].isupper()):
-            names.append(word)
-    return names
+        word = re.sub(r"['’]s?$", "", word)  # "Russia's", "the Philippines'"
+        # a hyphenated pair of names is two names: "January-March" may be "January to March"
+        parts = word.split("-") if re.fullmatch(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)+", word) else [word]
+        for part in parts:
+            if not part or part.lower() in STOPWORDS:
+                continue
+            inner = any(ch.isdigit() for ch in part) or any(ch.isupper() for ch in part[1:])
+            if inner or (position > 0 and part[0].isupper()):
+                found.append(part)
+    return found
 
 
 def new_names(question: str, text: str) -> list[str]:
-    """Names in `question` (see `_names`) that `text` never mentions, case-insensitively.
+    """Names in `question` (see `names`) that `text` never mentions, case-insensitively.
 
     A name matches at the start of a word of `text`, so "Russia" is found in "Russian"
     and "Zelensky" in "Zelenskyy".
     """
     lowered = text.lower()
-    return [name for name in _names(question) if not re.search(r"(?<![A-Za-z0-9])" + re.escape(name.lower()), lowered)]
+    return [name for name in names(question) if not re.search(r"(?<![A-Za-z0-9])" + re.escape(name.lower()), lowered)]
