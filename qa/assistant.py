@@ -11,6 +11,7 @@ retrieval; a question naming an absolute date a dated article carries is narrowe
 from __future__ import annotations
 
 import re
+import threading
 import time
 import unicodedata
 from collections import OrderedDict
@@ -19,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+from qa.calibrate import Calibration, missing_terms
 from qa.cite import cite, merge_citations
 from qa.config import MAX_QUESTION_CHARS, Settings, check_threshold, check_top_k
 from qa.errors import NewsQAError
@@ -243,8 +245,12 @@ class Assistant:
         self.index = index
         self.settings = settings or index.settings
         self.reader = reader if reader is not None else Reader.from_settings(self.settings)
+        # the reader's calibration (`qa.calibrate`), shipped beside its weights; None: confidence = score
+        reader_dir = getattr(self.reader, "path", None)
+        self.calibration = Calibration.load(Path(reader_dir)) if reader_dir else None
         # (question, *earlier questions) -> the sources its answer cited; see `_previous_sources`
         self._recent: OrderedDict[tuple[str, ...], tuple[str, ...]] = OrderedDict()
+        self._recent_lock = threading.Lock()  # the app answers several questions at once
 
     @classmethod
     def from_corpus(
@@ -344,10 +350,16 @@ class Assistant:
         abstained = not choice.citations or choice.score < floor
         citations = [] if abstained else list(choice.citations or [])
         self._remember([*(turn.question for turn in turns), question], _sources_of(citations))
+        # the question as asked: a follow-up's folded-in history is not what it names
+        missing, share = self._missing_terms(read, choice.citations)
+        earlier = [] if abstained else [self._calibrated(read, report) for report in choice.earlier or []]
         return Answer(
             question=question,
             text=NOT_FOUND if abstained else choice.text,
             score=choice.score,
+            confidence=self.calibration.confidence(choice.score, share) if self.calibration else None,
+            missing_terms=missing,
+            missing_share=share,
             abstained=abstained,
             citations=citations,
             passages=hits,
@@ -356,9 +368,25 @@ class Assistant:
             timings={**spent, "total": time.perf_counter() - started},
             searched_in=list(scope or []),
             search_note=note,
-            earlier_reports=[] if abstained else list(choice.earlier or []),
+            earlier_reports=earlier,
             filter=applied or None,
         )
+
+    def _missing_terms(self, query: str, citations: Sequence[Citation] | None) -> tuple[list[str], float]:
+        """The key terms of `query` that the first cited article never mentions, and their
+        share of all its key terms (`qa.calibrate.missing_terms`); none without a citation."""
+        if not citations:
+            return [], 0.0
+        top = citations[0]
+        article = "\n".join([top.title, *self.index.source_lines(top.source).values()])
+        return missing_terms(query, article)
+
+    def _calibrated(self, query: str, report: EarlierReport) -> EarlierReport:
+        """`report` with its calibrated confidence (judged against its own article)."""
+        if self.calibration is None:
+            return report
+        _, share = self._missing_terms(query, [report.citation])
+        return replace(report, confidence=self.calibration.confidence(report.score, share))
 
     def _date_named(self, question: str, asked: Filter) -> Filter:
         """`asked`, kept to the day `question` names when it sets no dates itself and an
@@ -439,19 +467,23 @@ class Assistant:
         if previous.sources is not None:
             return previous.sources
         key = tuple(turn.question for turn in turns)
-        if key not in self._recent:
+        with self._recent_lock:
+            known = key in self._recent
+        if not known:
             try:
                 self.answer(previous.question, history=turns[:-1], top_k=k, threshold=floor, filter=asked)
             except QuestionError:  # an earlier turn no reader should see: search everywhere
                 return ()
-        return self._recent.get(key, ())
+        with self._recent_lock:
+            return self._recent.get(key, ())
 
     def _remember(self, questions: list[str], sources: tuple[str, ...]) -> None:
         key = tuple(questions)
-        self._recent[key] = sources
-        self._recent.move_to_end(key)
-        while len(self._recent) > RECENT_ANSWERS:
-            self._recent.popitem(last=False)
+        with self._recent_lock:
+            self._recent[key] = sources
+            self._recent.move_to_end(key)
+            while len(self._recent) > RECENT_ANSWERS:
+                self._recent.popitem(last=False)
 
     # -------------------------------------------------------------- choosing
 

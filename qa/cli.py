@@ -150,7 +150,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 0
     unsure = ", unsure: check the line" if result.unsure else ""
     filtered = f"  (filtered: {result.filter.describe()})" if result.filter else ""
-    print((result.text if result.abstained else f"{result.text}  (confidence {result.score:.2f}{unsure})") + filtered)
+    confidence = f"confidence {result.shown_confidence:.2f}{unsure}"
+    if result.missing_terms and not result.abstained:
+        confidence += f"; its article never mentions {', '.join(result.missing_terms)}"
+    print((result.text if result.abstained else f"{result.text}  ({confidence})") + filtered)
     for n, c in enumerate(result.citations, 1):
         print(f"[{n}] {c}: {c.quote}")
     if result.abstained and result.passages:
@@ -186,6 +189,28 @@ def cmd_export_reader(args: argparse.Namespace) -> int:
     from qa.train.export import export_reader
 
     print(f"exported to {export_reader(Path(args.model), Path(args.out))}")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from qa.evaluate.calibration import fit, samples_from_rows
+
+    samples = [s for path in args.rows for s in samples_from_rows(Path(path))]
+    calibration = fit(samples, l2=args.l2)
+    w = calibration.weights
+    print(f"fitted on {calibration.rows} answers ({', '.join(calibration.fitted_on)})")
+    print(f"confidence = sigmoid({w[0]:+.3f} {w[1]:+.3f} * logit(score) {w[2]:+.3f} * share of key terms missing)")
+    right, lacking = calibration.missing_counts
+    print(
+        f"answers whose article lacks a key term: {right} of {lacking} right, "
+        f"so shown at most {calibration.missing_cap:.0%}"
+    )
+    print(
+        f"ECE, each set scored by a fit on the others: reader score {calibration.ece_before:.3f}, "
+        f"calibrated {calibration.ece_after:.3f}"
+    )
+    if args.out:
+        print(f"written to {calibration.save(Path(args.out))}")
     return 0
 
 
@@ -271,6 +296,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", help="trained model directory")
     p.add_argument("--out", default=str(Path(__file__).parent / "reader_model"))
     p.set_defaults(func=cmd_export_reader)
+
+    p = sub.add_parser(
+        "calibrate",
+        help="fit the reader's confidence calibration on development rows",
+        description="Fit calibrated confidence (qa/calibrate.py) on the rows of development runs "
+        "(scripts/dev_eval.py --json ROWS.json), print held-out ECE before and after, and write "
+        "calibration.json into --out (the reader directory it was fitted for).",
+    )
+    p.add_argument("rows", nargs="+", help="JSON files of scored rows (dev_eval.py --json)")
+    p.add_argument("--out", help="reader directory (or file) to write calibration.json to")
+    p.add_argument("--l2", type=float, default=1.0, help="L2 penalty on the weights (default 1.0)")
+    p.set_defaults(func=cmd_calibrate)
 
     from qa.evaluate import command as eval_command  # cheap: loads no model or plotting library
 

@@ -272,11 +272,17 @@ class EarlierReport:
     score: float
     date: str | None
     citation: Citation
+    confidence: float | None = None  # calibrated, as `Answer.confidence`
+
+    @property
+    def shown_confidence(self) -> float:
+        return self.score if self.confidence is None else self.confidence
 
     def to_dict(self) -> dict:
         return {
             "text": self.text,
             "score": round(float(self.score), 4),
+            "confidence": round(float(self.shown_confidence), 4),
             "date": self.date,
             "citation": self.citation.to_dict(),
         }
@@ -288,7 +294,7 @@ class Answer:
 
     question: str
     text: str
-    score: float
+    score: float  # the reader's: the odds of the span against "no answer"; the threshold applies to it
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
     passages: list[Hit] = field(default_factory=list)
@@ -301,11 +307,22 @@ class Answer:
     earlier_reports: list[EarlierReport] = field(default_factory=list)  # older articles that disagree
     # the filter retrieval applied (the caller's, or a date the question names); None: none
     filter: Filter | None = None
+    # the calibrated chance the answer is right (`qa.calibrate`); the score where the
+    # reader has no calibration. What a person is shown.
+    confidence: float | None = None
+    missing_terms: list[str] = field(default_factory=list)  # question key terms the answer's article lacks
+    missing_share: float = 0.0  # their share of the question's key terms
+
+    @property
+    def shown_confidence(self) -> float:
+        """The confidence to show: calibrated when the reader has a calibration, else the score."""
+        return self.score if self.confidence is None else self.confidence
 
     @property
     def unsure(self) -> bool:
-        """Answered, but with the reader rating "no answer" likelier than the span."""
-        return not self.abstained and self.score < UNSURE_BELOW
+        """Answered, but more likely wrong than right: the calibrated confidence (or,
+        without a calibration, the reader's odds against "no answer") is under even."""
+        return not self.abstained and self.shown_confidence < UNSURE_BELOW
 
     def to_dict(self) -> dict:
         return {
@@ -313,6 +330,8 @@ class Answer:
             "resolved_question": self.resolved_question or self.question,
             "text": self.text,
             "score": round(float(self.score), 4),
+            "confidence": round(float(self.shown_confidence), 4),
+            "missing_terms": list(self.missing_terms),
             "abstained": self.abstained,
             "unsure": self.unsure,
             "citations": [c.to_dict() for c in self.citations],

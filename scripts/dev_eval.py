@@ -1,6 +1,6 @@
 """Score the system on the news development sets and sweep the abstention threshold.
 
-    python scripts/dev_eval.py [--distractors 100] [--reader DIR] [--json out/dev.json]
+    python scripts/dev_eval.py [--distractors 100] [--reader DIR] [--json out/dev.json] [--report out/dev]
 
 The seed question set is the project's test set: nothing may be chosen by looking at it.
 System-level choices (the default threshold, how passages are presented to the reader)
@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top-k", type=int, default=None, help="passages per question (default: settings)")
     parser.add_argument("--retrieval", choices=Retrieval.values(), default=None)
     parser.add_argument("--json", type=Path, default=None, help="write rows and the sweep here")
+    parser.add_argument("--report", type=Path, default=None, help="write report.md, report.json and charts here")
     args = parser.parse_args(argv)
     missing = [str(p) for p in CORPUS_FILES.values() if not p.exists()]
     if missing:
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         ("--top-k", args.top_k),
         ("--retrieval", args.retrieval),
         ("--sweep-json", args.json),
+        ("--report", args.report),
     ):
         if value is not None:
             command += [flag, str(value)]

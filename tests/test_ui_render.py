@@ -95,7 +95,9 @@ def test_follow_up_shows_what_was_searched() -> None:
 def test_abstention_says_so_shows_closest_passages_and_never_the_span() -> None:
     answer = _answer(abstained=True, text="Belarus", score=0.12, citations=[])
     reply = render.render_reply(answer, threshold=0.5)
-    assert reply.startswith("I couldn't find that in the articles. (best match 12%, below the 50% threshold)")
+    assert reply.startswith(
+        "I couldn't find that in the articles. (best match: reader score 12%, below the 50% threshold)"
+    )
     assert f"`{SOURCE}:4`" in reply
     assert "**" not in reply.split(render.NEAR_MISSES)[1]  # nothing is presented as the answer
 

@@ -90,30 +90,34 @@ def latency_histogram(report: dict[str, Any], rows: Sequence[Row], path: Path) -
 
 
 def calibration_curve(report: dict[str, Any], path: Path) -> Path:
-    """Reliability diagram: accuracy of the best span per confidence bin vs. the diagonal."""
-    bins = report.get("calibration", [])
+    """Reliability diagram: accuracy of the best span per confidence bin vs. the diagonal,
+    for the reader's score and, where the run has one, the calibrated confidence."""
     fig = Figure(figsize=(5.5, 5.2))
     ax = fig.add_subplot()
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect calibration")
-    if bins:
-        ax.bar(
-            [(b["low"] + b["high"]) / 2 for b in bins],
-            [b["accuracy"] for b in bins],
-            width=[(b["high"] - b["low"]) * 0.9 for b in bins],
-            alpha=0.3,
-            color="#4c72b0",
-        )
+    curves = (
+        ("calibration", "ece", "reader score", "#4c72b0"),
+        ("calibration_calibrated", "ece_calibrated", "calibrated confidence", "#dd8452"),
+    )
+    titles = []
+    for key, metric, name, colour in curves:
+        bins = report.get(key) or []
+        if not bins:
+            continue
         xs, ys = [b["mean_score"] for b in bins], [b["accuracy"] for b in bins]
-        ax.plot(xs, ys, marker="o", color="#4c72b0", label="reader")
+        ece = report["metrics"].get(metric, {}).get("value")
+        label = name + (f" (ECE {ece:.3f})" if ece is not None else "")
+        ax.plot(xs, ys, marker="o", color=colour, label=label)
         for x, yv, b in zip(xs, ys, bins):
             ax.annotate(str(b["count"]), (x, yv), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=7)
-    ece = report["metrics"].get("ece", {}).get("value")
+        if ece is not None:
+            titles.append(f"ECE {ece:.3f}")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.08)
-    ax.set_xlabel("answer score (confidence)")
+    ax.set_xlabel("confidence (mean per bin; counts above the points)")
     ax.set_ylabel("fraction exactly right")
     ax.legend(loc="upper left", fontsize=8)
-    extra = f", ECE {ece:.3f}" if ece is not None else ""
+    extra = f", {' -> '.join(titles)}" if titles else ""
     ax.set_title(_title(report, "Calibration") + extra, fontsize=9)
     return _save(fig, path)
 

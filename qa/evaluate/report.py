@@ -27,6 +27,7 @@ def build(run: EvalRun, worst: int = 10) -> dict[str, Any]:
         "meta": run.meta,
         "metrics": summary.summarize(run.rows, run.k),
         "calibration": summary.calibration(run.rows),
+        "calibration_calibrated": summary.calibration(run.rows, calibrated=True),
         "worst_misses": [r.id for r in summary.worst_misses(run.rows, worst)],
         "rows": [r.to_dict() for r in run.rows],
     }

@@ -27,7 +27,7 @@ class Row:
     gold_lines: list[int]
     predicted: str  # "" when the system abstained
     best_text: str  # the best span even when abstaining (for the calibration curve)
-    score: float
+    score: float  # the reader's score, which the threshold applies to
     abstained: bool
     em: float
     f1: float
@@ -42,6 +42,8 @@ class Row:
     timings: dict[str, float] = field(default_factory=dict)  # seconds
     resolved_question: str = ""
     error: str | None = None
+    confidence: float | None = None  # calibrated (`qa.calibrate`); None: the reader has no calibration
+    missing_share: float = 0.0  # share of the question's key terms the answer's article lacks
 
     @property
     def is_followup(self) -> bool:
@@ -139,6 +141,8 @@ def score_answer(q: EvalQuestion, answer: Any, floor: float | None = None) -> Ro
         retrieved=len(answer.passages),
         timings={k: float(v) for k, v in (answer.timings or {}).items()},
         resolved_question=getattr(answer, "resolved_question", "") or "",
+        confidence=getattr(answer, "confidence", None),
+        missing_share=float(getattr(answer, "missing_share", 0.0)),
     )
 
 

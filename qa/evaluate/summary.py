@@ -57,6 +57,11 @@ def summarize(rows: Sequence[Row], k: int | None) -> dict[str, dict[str, Any]]:
     out["followup_f1"] = _metric(metrics.mean(r.f1 for r in followups), len(followups))
     bins = calibration(rows)
     out["ece"] = _metric(metrics.expected_calibration_error(bins), sum(int(b["count"]) for b in bins))
+    calibrated = calibration(rows, calibrated=True)
+    if calibrated:
+        out["ece_calibrated"] = _metric(
+            metrics.expected_calibration_error(calibrated), sum(int(b["count"]) for b in calibrated)
+        )
     for stage in STAGES:
         times = [r.timings[stage] * 1000 for r in rows if stage in r.timings and r.error is None]
         for q in (50, 95):
@@ -65,9 +70,13 @@ def summarize(rows: Sequence[Row], k: int | None) -> dict[str, dict[str, Any]]:
     return out
 
 
-def calibration(rows: Sequence[Row], bins: int = 10) -> list[dict[str, float]]:
-    """Reliability bins of the best span's score against whether that span is right."""
+def calibration(rows: Sequence[Row], bins: int = 10, calibrated: bool = False) -> list[dict[str, float]]:
+    """Reliability bins of the best span's score (or, `calibrated`, of its calibrated
+    confidence, where the rows carry one) against whether that span is right."""
     usable = [r for r in rows if r.error is None and r.best_text]
+    if calibrated:
+        usable = [r for r in usable if r.confidence is not None]
+        return metrics.calibration_bins([r.confidence or 0.0 for r in usable], [r.best_correct for r in usable], bins)
     return metrics.calibration_bins([r.score for r in usable], [r.best_correct for r in usable], bins)
 
 
@@ -91,7 +100,8 @@ LABELS = {
     "false_abstention_rate": "false abstention rate",
     "followup_em": "follow-up EM",
     "followup_f1": "follow-up F1",
-    "ece": "calibration error (ECE)",
+    "ece": "calibration error (ECE), reader score",
+    "ece_calibrated": "calibration error (ECE), calibrated confidence",
     "errors": "errors",
 }
 

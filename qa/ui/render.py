@@ -169,7 +169,7 @@ def render_reply(answer: Answer, threshold: float | None = None, max_passages: i
     first = answer.citations[0]
     headline = first.quote[first.start : first.end].strip() or answer.text.strip()
     headline = " ".join(headline.split())
-    confidence = f"confidence {format_confidence(answer.score)}" + (
+    confidence = f"confidence {format_confidence(answer.shown_confidence)}" + (
         " · unsure, check the line" if answer.unsure else ""
     )
     parts = [f"{bold_span(headline, 0, len(headline))} · {confidence}"]
@@ -190,7 +190,7 @@ def render_earlier_reports(reports: Sequence[EarlierReport], first_number: int =
         citation = report.citation
         text = " ".join(report.text.split())
         head = f"{bold_span(text, 0, len(text))} · {escape_markdown(report.date or 'undated')}"
-        head += f" · confidence {format_confidence(report.score)}"
+        head += f" · confidence {format_confidence(report.shown_confidence)}"
         quote = bold_span(citation.quote, citation.start, citation.end)
         parts.append(f"{head}\n\n{_blockquote(f'{quote} [{number}]')}\n\n{citation_line(number, citation)}")
     return "\n\n".join(parts)
@@ -212,7 +212,8 @@ def render_not_found(answer: Answer, threshold: float | None = None, max_passage
     """The abstention message: what was not found, and where the closest text is."""
     lines = [NOT_FOUND]
     if answer.passages:
-        best = f"best match {format_confidence(answer.score)}"
+        # the threshold applies to the reader's score, so that is what this compares
+        best = f"best match: reader score {format_confidence(answer.score)}"
         if threshold is not None:
             best += f", below the {format_confidence(threshold)} threshold"
         lines[0] += f" ({best})"
