@@ -32,6 +32,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
     parser.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link (uses the network)")
+    parser.add_argument(
+        "--answer-cache",
+        type=int,
+        default=None,
+        help="answers kept for questions asked again (default: Settings.answer_cache; 0: none)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="questions answered at once; their reader passes are batched together (default: 8; 1: one at a time)",
+    )
     return parser.parse_args(argv)
 
 
@@ -48,11 +60,15 @@ def main(argv: list[str] | None = None) -> None:
             reader_path=args.reader,
             top_k=args.top_k,
             threshold=args.threshold,
+            answer_cache=args.answer_cache,
         )
     except SettingsError as err:  # one line and exit 2, like the `qa` command
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
-    from qa.ui.app import launch  # imports gradio (~3 s)
+    if args.concurrency is not None and args.concurrency < 1:
+        print(f"error: --concurrency must be at least 1, got {args.concurrency}", file=sys.stderr)
+        raise SystemExit(2)
+    from qa.ui.app import MAX_CONCURRENT_ANSWERS, launch  # imports gradio (~3 s)
 
     service = AssistantService(settings, corpus=args.corpus)
     served = ", ".join(map(str, service.corpus.paths))
@@ -60,7 +76,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"newsqa: index {settings.index_dir}, serving {origin}: {served}", file=sys.stderr)
     if service.corpus.note:
         print(f"newsqa: {service.corpus.note}", file=sys.stderr)
-    launch(service, host=args.host, port=args.port, share=args.share)
+    launch(
+        service,
+        host=args.host,
+        port=args.port,
+        share=args.share,
+        concurrency=args.concurrency or MAX_CONCURRENT_ANSWERS,
+    )
 
 
 if __name__ == "__main__":

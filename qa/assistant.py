@@ -251,6 +251,10 @@ class Assistant:
         # (question, *earlier questions) -> the sources its answer cited; see `_previous_sources`
         self._recent: OrderedDict[tuple[str, ...], tuple[str, ...]] = OrderedDict()
         self._recent_lock = threading.Lock()  # the app answers several questions at once
+        # recent answers (`Settings.answer_cache`) and the questions being answered now
+        self._cache: OrderedDict[tuple, Answer] = OrderedDict()
+        self._running: dict[tuple, threading.Event] = {}
+        self._cache_lock = threading.Lock()
 
     @classmethod
     def from_corpus(
@@ -289,7 +293,10 @@ class Assistant:
 
     def refresh(self, progress: Progress | None = None) -> UpdateReport:
         """Pick up files added, changed or removed in the corpus since the index was written."""
-        return self.index.sync(progress=progress, bar=False)
+        report = self.index.sync(progress=progress, bar=False)
+        with self._cache_lock:  # answers of the old generation can no longer be asked for
+            self._cache.clear()
+        return report
 
     def articles(self) -> list[dict]:
         return self.index.articles()
@@ -335,6 +342,38 @@ class Assistant:
         floor = self.settings.threshold if threshold is None else check_threshold(threshold)
         turns = [Turn(clean_text(t.question), t.sources) for t in conversation(history)]
         turns = [turn for turn in turns if turn.question]
+        if not self.settings.answer_cache:
+            return self._answer(question, turns, k, floor, asked)
+        started = time.perf_counter()
+        key = (question, tuple(turns), k, floor, asked, self.index.generation)
+        while True:  # a question being answered in another thread right now is waited for
+            with self._cache_lock:
+                hit = self._cache.get(key)
+                if hit is not None:
+                    self._cache.move_to_end(key)
+                    break
+                running = self._running.get(key)
+                if running is None:
+                    self._running[key] = threading.Event()
+                    break
+            running.wait()
+        if hit is not None:
+            self._remember([*(turn.question for turn in turns), question], _sources_of(hit.citations))
+            spent = {"retrieve": 0.0, "read": 0.0, "total": time.perf_counter() - started}
+            return replace(hit, cached=True, timings=spent)
+        try:
+            result = self._answer(question, turns, k, floor, asked)
+            with self._cache_lock:
+                self._cache[key] = result
+                while len(self._cache) > self.settings.answer_cache:
+                    self._cache.popitem(last=False)
+            return result
+        finally:
+            with self._cache_lock:
+                self._running.pop(key).set()
+
+    def _answer(self, question: str, turns: list[Turn], k: int, floor: float, asked: Filter) -> Answer:
+        """`answer` for a cleaned question and conversation, without the cache."""
         started = time.perf_counter()
         applied = self._date_named(question, asked)
         # a date the question names, once it is the filter, is not part of what is asked

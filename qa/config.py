@@ -148,6 +148,10 @@ class Settings:
     reader_max_length: int = 384  # tokens per reader window (question + passage), capped by the model
     reader_stride: int = 128  # tokens shared by consecutive windows of a long passage
     max_answer_tokens: int = 30  # the longest span the reader may answer with
+    # answers kept for questions asked again (same question, conversation, settings and
+    # index generation: the same answer): the example chips, colleagues asking what the
+    # news of the day is. 0 turns it off. It changes how fast, never what is answered.
+    answer_cache: int = 256
 
     def __post_init__(self) -> None:
         set_field = object.__setattr__  # frozen: normalise the inputs once, here
@@ -171,6 +175,7 @@ class Settings:
         if _is_int(self.reader_max_length):
             _check_int("reader_stride", self.reader_stride, 1, self.reader_max_length // 2)
         _check_int("max_answer_tokens", self.max_answer_tokens, 1)
+        _check_int("answer_cache", self.answer_cache, 0, 1_000_000)
         parse_choice(Retrieval, "retrieval", self.retrieval)
         parse_choice(Precision, "reader_precision", self.reader_precision)
 

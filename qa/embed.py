@@ -8,6 +8,7 @@ embedder's input window.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,8 @@ class Embedder:
         self.batch_size = batch_size
         self._model: Any = None
         self._count: TokenCounter | None = None
+        # one encode at a time: a fast tokenizer refuses two threads, and a query is milliseconds
+        self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -65,8 +68,9 @@ class Embedder:
 
     def warm_up(self) -> None:
         """Load the model now (idempotent); otherwise the first `embed` call does."""
-        if self._model is None:
-            self._model = load_sentence_transformer(self.path)
+        with self._lock:
+            if self._model is None:
+                self._model = load_sentence_transformer(self.path)
 
     def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Unit-length float32 vectors, so inner product == cosine similarity in FAISS."""
@@ -77,13 +81,14 @@ class Embedder:
                 getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
             )  # 5.x name
             return np.zeros((0, width()), dtype=np.float32)
-        vectors = model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=progress,
-            convert_to_numpy=True,
-        )
+        with self._lock:
+            vectors = model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=progress,
+                convert_to_numpy=True,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def token_counter(self) -> TokenCounter:

@@ -36,6 +36,7 @@ import re
 import secrets
 import shutil
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -270,6 +271,9 @@ class CorpusIndex:
         self._faiss: Any = None  # faiss.IndexFlatIP, built or read on first dense search
         self._bm25: Any = None  # bm25s.BM25, likewise on first BM25 search
         self._stemmer_obj: Any = None
+        # searches may run in several threads at once (the app): lazy loads, the stemmer
+        # (not thread-safe) and the filter-mask cache go one thread at a time
+        self._search_lock = threading.RLock()
         self._gen_dir: Path | None = None  # generation the search structures may be read from
         self._checksums: dict[str, str] = {}  # sha256 of the files of that generation
 
@@ -673,6 +677,12 @@ class CorpusIndex:
         tmp.write_text(json.dumps(manifest, indent=1))
         os.replace(tmp, gen / "manifest.json")
 
+    @property
+    def generation(self) -> tuple[str | None, int]:
+        """Which written state of the index searches read: changes with every update
+        (generation folders are never reused), so answers cached under it stay true."""
+        return (str(self._gen_dir) if self._gen_dir else None, len(self.chunks))
+
     # ---------------------------------------------------------------- search
     def search_bm25(self, query: str, k: int, filter: Filter | None = None) -> Ranking:
         """Up to `k` chunk ids sharing a term with `query`, best BM25 score first; only
@@ -683,13 +693,13 @@ class CorpusIndex:
         allowed = self.allowed(filter)
         if not self.chunks or (allowed is not None and not allowed.any()):
             return []
-        tokens = bm25_tokenize([query], self._stemmer())
+        with self._search_lock:
+            tokens = bm25_tokenize([query], self._stemmer())
+            bm25 = self._load_bm25()
         if not tokens or not tokens[0]:
             return []
         mask: np.ndarray | None = None if allowed is None else allowed.astype(np.float32)
-        docs, scores = self._load_bm25().retrieve(
-            tokens, k=min(k, len(self.chunks)), show_progress=False, weight_mask=mask
-        )
+        docs, scores = bm25.retrieve(tokens, k=min(k, len(self.chunks)), show_progress=False, weight_mask=mask)
         return _best_first((int(d), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0)
 
     def search_dense(self, query: str, k: int, filter: Filter | None = None) -> Ranking:
@@ -699,14 +709,16 @@ class CorpusIndex:
         if not self.chunks or (allowed is not None and not allowed.any()):
             return []
         vector = self.embedder.embed([query])
+        with self._search_lock:
+            index = self._load_faiss()
         if allowed is None:
-            scores, ids = self._load_faiss().search(vector, min(k, len(self.chunks)))
+            scores, ids = index.search(vector, min(k, len(self.chunks)))
         else:
             import faiss
 
             subset: np.ndarray = np.flatnonzero(allowed).astype(np.int64)
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(subset))  # type: ignore[call-arg]
-            scores, ids = self._load_faiss().search(vector, min(k, len(subset)), params=params)
+            scores, ids = index.search(vector, min(k, len(subset)), params=params)
         return _best_first((int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0)
 
     def allowed(self, filter: Filter | None) -> np.ndarray | None:
@@ -714,6 +726,10 @@ class CorpusIndex:
         None when it allows every chunk. Remembered per filter until the chunks change."""
         if not filter:
             return None
+        with self._search_lock:
+            return self._allowed(filter)
+
+    def _allowed(self, filter: Filter) -> np.ndarray:
         cache = self.__dict__.setdefault("_allowed_cache", {})
         if cache.get("chunks") is not self.chunks or cache.get("count") != len(self.chunks):
             cache.clear()
@@ -729,8 +745,9 @@ class CorpusIndex:
         """Load the embedder and both search structures now, so the first search is fast."""
         self.embedder.warm_up()
         if self.chunks:
-            self._load_faiss()
-            self._load_bm25()
+            with self._search_lock:
+                self._load_faiss()
+                self._load_bm25()
 
     def _stemmer(self):
         if self._stemmer_obj is None:

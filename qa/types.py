@@ -312,6 +312,7 @@ class Answer:
     confidence: float | None = None
     missing_terms: list[str] = field(default_factory=list)  # question key terms the answer's article lacks
     missing_share: float = 0.0  # their share of the question's key terms
+    cached: bool = False  # the answer given to the same question moments ago (`Settings.answer_cache`)
 
     @property
     def shown_confidence(self) -> float:
@@ -347,6 +348,7 @@ class Answer:
                 for h in self.passages
             ],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "cached": self.cached,
             "searched_in": list(self.searched_in),
             "search_note": self.search_note,
             "earlier_reports": [r.to_dict() for r in self.earlier_reports],

@@ -2,7 +2,7 @@
 
 This is the only module that imports Gradio. Handlers are thin: the formatting is in
 `qa.ui.render`, upload safety in `qa.ui.uploads`, and the assistant's lifecycle
-(background loading, one request at a time) in `qa.ui.service`.
+(background loading, several questions at once, uploads alone) in `qa.ui.service`.
 
 Layout: the chat on the left with example-question chips under it; on the right
 a sources panel for the latest answer, the article list with uploads, and settings.
@@ -40,7 +40,13 @@ EXAMPLES = (
     "Where will the ceasefire talks be held?",
 )
 ANSWER_WAIT_S = 900.0  # a question asked while the index loads waits for it
-CONCURRENCY_ID = "assistant"  # chat, API and uploads share one worker: one request at a time
+# Questions (chat and /ask) are answered up to this many at once: their reader passes run
+# together (`qa.reader.SharedForward`), which on 2 cores roughly doubles throughput over
+# one at a time (scripts/bench_load.py). More only queue inside the process instead of
+# in Gradio's queue, where the page shows the place in line.
+MAX_CONCURRENT_ANSWERS = 8
+ANSWERS = "answers"  # Gradio concurrency group of the answering events
+UPLOADS = "uploads"  # one upload at a time; it then holds the assistant alone to re-index
 
 # Gradio refuses some files in the browser (over the size limit) without calling the server,
 # so the last upload's status would stay as if it described them: any new pick or drop on
@@ -135,8 +141,11 @@ def _answer(
 # --------------------------------------------------------------------- the app
 
 
-def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -> gr.Blocks:
-    """The Blocks app over `service` (which the caller starts; see `launch`)."""
+def build_app(
+    service: AssistantService, examples: tuple[str, ...] = EXAMPLES, concurrency: int = MAX_CONCURRENT_ANSWERS
+) -> gr.Blocks:
+    """The Blocks app over `service` (which the caller starts; see `launch`), answering
+    up to `concurrency` questions at once."""
     settings = service.settings
 
     def add_question(message: str, chat: list[dict]) -> tuple[Any, list[dict]]:
@@ -190,7 +199,7 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
             lines.extend(f"⚠ {render.escape_markdown(note)}" for note in item.notes)
         if saved:
             try:
-                with service.using(timeout=ANSWER_WAIT_S) as bot:
+                with service.exclusive(timeout=ANSWER_WAIT_S) as bot:
                     report = bot.refresh(
                         progress=lambda done, total, message: progress((done, max(total, 1)), desc=message)
                     )
@@ -284,7 +293,7 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
                         1.0,
                         value=settings.threshold,
                         step=0.01,
-                        label="Abstention threshold (answers below this confidence are withheld)",
+                        label="Abstention threshold (answers the reader scores below this are withheld)",
                         elem_id="threshold",
                     )
                     gr.Markdown("These apply to your questions only; other visitors keep their own.")
@@ -293,12 +302,13 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
 
         chat_inputs = [chatbot, top_k, threshold]
         private = {"api_visibility": "private"}
+        answering = {"concurrency_limit": concurrency}
         question.submit(add_question, [question, chatbot], [question, chatbot], queue=False, **private).then(
-            respond, chat_inputs, [chatbot, sources], concurrency_id=CONCURRENCY_ID, **private
+            respond, chat_inputs, [chatbot, sources], concurrency_id=ANSWERS, **answering, **private
         )
         for chip in chips:
             chip.click(add_question, [chip, chatbot], [question, chatbot], queue=False, **private).then(
-                respond, chat_inputs, [chatbot, sources], concurrency_id=CONCURRENCY_ID, **private
+                respond, chat_inputs, [chatbot, sources], concurrency_id=ANSWERS, **answering, **private
             )
         clear.click(
             lambda: ([], render.render_sources(None), ""), None, [chatbot, sources, question], queue=False, **private
@@ -308,7 +318,8 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
             upload,
             [uploader],
             [upload_status, uploader, table, status],
-            concurrency_id=CONCURRENCY_ID,
+            concurrency_id=UPLOADS,
+            concurrency_limit=1,
             show_progress="full",
             **private,
         )
@@ -316,7 +327,7 @@ def build_app(service: AssistantService, examples: tuple[str, ...] = EXAMPLES) -
         demo.load(None, None, None, js=CLEAR_STALE_UPLOAD_STATUS, **private)
         timer.tick(poll, None, [status, table, reader_status, timer], show_progress="hidden", **private)
         demo.load(poll, None, [status, table, reader_status, timer], show_progress="hidden", **private)
-        gr.api(ask, api_name="ask", concurrency_id=CONCURRENCY_ID)
+        gr.api(ask, api_name="ask", concurrency_id=ANSWERS, **answering)
         gr.api(articles, api_name="articles")
     return demo
 
@@ -327,10 +338,14 @@ def launch(
     port: int | None = None,
     share: bool = False,
     block: bool = True,
+    concurrency: int = MAX_CONCURRENT_ANSWERS,
 ) -> gr.Blocks:
-    """Start loading the assistant in the background, then serve the app at once."""
+    """Start loading the assistant in the background, then serve the app at once,
+    answering up to `concurrency` questions at a time (1: one after another)."""
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+        raise ValueError(f"concurrency must be a whole number of at least 1, got {concurrency!r}")
     service.start()
-    demo = build_app(service)
+    demo = build_app(service, concurrency=concurrency)
     demo.queue(default_concurrency_limit=1)
     demo.launch(
         server_name=host,

@@ -3,9 +3,11 @@
 Loading models and the index takes seconds to minutes; the page must show at once.
 `AssistantService` builds the assistant in a background thread as soon as the app
 starts, reports progress for the status line, makes handlers wait (bounded) for it,
-and serialises use of it: answering, re-indexing after an upload and switching
-readers never run over each other. Switching readers builds the new assistant
-while the old one keeps answering, and swaps only if the new one loaded.
+and keeps its users apart: questions are answered several at once (the assistant is
+thread-safe, and concurrent reads share the reader's forward passes), while
+re-indexing after an upload and swapping in a new assistant wait for the answers in
+flight and hold it alone. Switching readers builds the new assistant while the old
+one keeps answering, and swaps only if the new one loaded.
 
 No Gradio here, and `qa.assistant` (torch, transformers) is imported only inside
 the loader thread, so importing this module is cheap.
@@ -27,6 +29,48 @@ from qa.errors import NewsQAError
 
 Progress = Callable[[int, int, str], None]  # (done, total, message), as `qa.store` reports it
 Factory = Callable[[Settings, Progress], Any]  # -> Assistant
+
+
+class SharedLock:
+    """A readers-writer lock: many `shared()` holders at once, or one `exclusive()`.
+
+    A waiting writer goes before readers that arrive after it, so a stream of questions
+    cannot keep an upload's re-indexing waiting for ever.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+        self._writers_waiting = 0
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writer and not self._writers_waiting)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            self._writers_waiting += 1
+            try:
+                self._cond.wait_for(lambda: not self._writer and not self._readers)
+            finally:
+                self._writers_waiting -= 1
+            self._writer = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = False
+                self._cond.notify_all()
 
 
 class AssistantNotReady(NewsQAError):
@@ -99,9 +143,9 @@ def default_factory(settings: Settings, progress: Progress, corpus: Sequence[Pat
 class AssistantService:
     """Holds the current assistant; thread-safe.
 
-    `lock` serialises every use of the assistant: the reader and the index are not
-    safe to use from two threads at once, and one CPU-bound request at a time is
-    also the fastest order on a small machine.
+    `using()` lends it to answer questions, to several threads at once; `exclusive()`
+    lends it alone, for changing its index (uploads). A new assistant is swapped in
+    only when no one holds the old one.
     """
 
     def __init__(
@@ -115,7 +159,7 @@ class AssistantService:
         self._loading = False
         self._message = "Not started"
         self._state = threading.Condition()
-        self.lock = threading.RLock()
+        self.lock = SharedLock()
 
     # ---------------------------------------------------------------- loading
 
@@ -144,7 +188,7 @@ class AssistantService:
                 self._message = "Loading failed" if self._assistant is None else "Kept the previous reader"
                 self._state.notify_all()
             return
-        with self.lock, self._state:
+        with self.lock.exclusive(), self._state:
             self._assistant = assistant
             self._settings = getattr(assistant, "settings", settings)
             self._loading = False
@@ -205,7 +249,16 @@ class AssistantService:
 
     @contextmanager
     def using(self, timeout: float | None = None) -> Iterator[Any]:
-        """``with service.using() as bot:`` — the assistant, held exclusively."""
+        """``with service.using() as bot:`` — the assistant, to answer with (shared:
+        other threads answer at the same time)."""
         assistant = self.get(timeout)
-        with self.lock:
+        with self.lock.shared():
+            yield self._assistant or assistant
+
+    @contextmanager
+    def exclusive(self, timeout: float | None = None) -> Iterator[Any]:
+        """``with service.exclusive() as bot:`` — the assistant, held alone (to change its
+        index): waits for the answers in flight, and new questions wait for it."""
+        assistant = self.get(timeout)
+        with self.lock.exclusive():
             yield self._assistant or assistant
