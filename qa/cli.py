@@ -91,7 +91,7 @@ def _confirm_corpus_change(index_dir: Path, paths: list[Path], yes: bool) -> boo
     change = CorpusIndex.corpus_change(index_dir, paths)
     if change is None or not change.changed:
         return True
-    print(f"index {index_dir}: {change.describe()}")
+    print(f"index {index_dir}: {change.describe()}", file=sys.stderr)
     if yes:
         return True
     if not sys.stdin.isatty():
@@ -137,8 +137,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
     where = Filter.of(args.since, args.until, args.source)  # a bad date fails as fast
     settings = _ask_settings(args)
     check_reader_dir(settings.reader_path)  # a bad --reader fails before any indexing
+    paths = _corpus_paths(args, settings)
+    if args.corpus and not _confirm_corpus_change(settings.index_dir, paths, args.yes):
+        print(f"cancelled: the index at {settings.index_dir} is unchanged")
+        return 1
     bot = Assistant.from_corpus(
-        _corpus_paths(args, settings),
+        paths,
         settings.index_dir,
         settings,
         bar=not args.json,
@@ -252,7 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer a question from the indexed articles",
         description="Answer a question from the indexed articles. A missing or out-of-date index is "
         f"built or updated first only if that means reading at most {ASK_MAX_UPDATE_BYTES / 2**20:g} MB "
-        "of files; otherwise run `qa index` first. Chunking flags must match the index's.",
+        "of files; otherwise run `qa index` first. Chunking flags must match the index's. --corpus "
+        "paths other than the index's change its corpus: what that drops and embeds is printed, then it "
+        "asks y/N (without a terminal it refuses unless --yes).",
     )
     p.add_argument("question")
     p.add_argument("--corpus", nargs="+", help="article paths (default: what the index holds, else ./seeds)")
@@ -280,6 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(bbc.jsonl), or a prefix ending in / or # (uploads/, bbc.jsonl#business/)",
     )
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="with --corpus other than the index's: change its corpus without asking (what changes is printed)",
+    )
     common(p)
     p.set_defaults(func=cmd_ask)
 

@@ -46,11 +46,30 @@ def test_qa_index_with_other_paths_refuses_without_yes_off_a_terminal(two_corpor
     capsys.readouterr()
     assert main(["index", str(seeds), "--index", str(index_dir)]) == 2  # pytest's stdin is no terminal
     captured = capsys.readouterr()
-    assert "drops 1 file(s)" in captured.out and "harbour.jsonl" in captured.out
+    assert "drops 1 file(s)" in captured.err and "harbour.jsonl" in captured.err
     assert "--yes" in captured.err and _generation(index_dir) == before  # nothing changed
     assert main(["index", str(seeds), "--index", str(index_dir), "--yes"]) == 0
-    assert "drops 1 file(s)" in capsys.readouterr().out
+    assert "drops 1 file(s)" in capsys.readouterr().err
     assert _generation(index_dir) != before
+
+
+def test_qa_ask_with_other_corpus_paths_asks_too(two_corpora, capsys, monkeypatch) -> None:
+    """`qa ask --corpus` naming other paths would change the index's corpus like `qa index`:
+    it says what that drops and asks (or refuses off a terminal without --yes)."""
+    seeds, jsonl, index_dir = two_corpora
+    before = _generation(index_dir)
+    capsys.readouterr()
+    question = ["ask", "How many cargo ships were waiting?", "--index", str(index_dir), "--json"]
+    assert main([*question, "--corpus", str(seeds)]) == 2
+    captured = capsys.readouterr()
+    assert "drops 1 file(s)" in captured.err and "--yes" in captured.err and captured.out == ""
+    assert _generation(index_dir) == before
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: "n")
+    assert main([*question, "--corpus", str(seeds)]) == 1 and _generation(index_dir) == before
+    capsys.readouterr()
+    assert main([*question, "--corpus", str(jsonl), str(seeds)]) == 0  # the index's own paths: no question
+    assert "212" in json.loads(capsys.readouterr().out)["text"]
 
 
 def test_qa_index_with_other_paths_asks_on_a_terminal(two_corpora, capsys, monkeypatch) -> None:

@@ -40,10 +40,11 @@ EXAMPLES = (
     "Where will the ceasefire talks be held?",
 )
 ANSWER_WAIT_S = 900.0  # a question asked while the index loads waits for it
-# Questions (chat and /ask) are answered up to this many at once: their reader passes run
-# together (`qa.reader.SharedForward`), which on 2 cores roughly doubles throughput over
-# one at a time (scripts/bench_load.py). More only queue inside the process instead of
-# in Gradio's queue, where the page shows the place in line.
+# Questions (chat and /ask) are answered up to this many at once. On 2 cores a new question
+# costs the same CPU however it is scheduled, but answers from the cache, waits for an
+# upload and the Python around the reader no longer queue behind one another
+# (scripts/bench_load.py). More would only queue inside the process instead of in
+# Gradio's queue, where the page shows the place in line.
 MAX_CONCURRENT_ANSWERS = 8
 ANSWERS = "answers"  # Gradio concurrency group of the answering events
 UPLOADS = "uploads"  # one upload at a time; it then holds the assistant alone to re-index
@@ -249,6 +250,7 @@ def build_app(
                 chatbot = gr.Chatbot(
                     elem_id="chat",
                     label="Chat",
+                    show_label=False,  # the floating label covered the first message
                     height="62vh",
                     buttons=["copy", "copy_all"],
                     latex_delimiters=[],
