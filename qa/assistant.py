@@ -42,6 +42,9 @@ SPANS_PER_PASSAGE = 3
 # plausible sits well below. A tenth is wide enough for the first, narrow enough that a
 # weak span never displaces a sure answer, and needs no tuning on the test questions.
 REPORT_MARGIN = 0.1
+# How deep retrieval looks for a passage newer than all of the top k (k times this): two
+# dated reports of one fact rarely share their wording, so the newer may rank well down.
+NEWER_DEPTH = 4
 # Earlier answers' sources remembered for follow-ups whose history is plain questions.
 RECENT_ANSWERS = 64
 # Terminal escape sequences pasted or piped in with a question: CSI ("\x1b[31m", or its
@@ -449,7 +452,10 @@ class Assistant:
         """Retrieve (under `filter`, within `scope` when given) and read; adds the seconds
         taken to `spent`."""
         started = time.perf_counter()
-        hits = retrieve(self.index, query, k, self.settings.retrieval, sources=scope, filter=filter)
+        # the newest report is read even when older ones outrank it (`qa.retrieve`)
+        hits = retrieve(
+            self.index, query, k, self.settings.retrieval, sources=scope, filter=filter, newer=NEWER_DEPTH * k
+        )
         retrieved = time.perf_counter()
         choice = self._choose(self._read(question, hits), hits, floor)
         spent["retrieve"] += retrieved - started

@@ -12,6 +12,12 @@ Filters (`qa.types.Filter`: a date range, source patterns) apply inside each sto
 search, which returns the best chunks among those the filter allows. A follow-up kept
 to some sources (`sources=`) is the same mechanism: a filter narrowed to those sources,
 so the ranking within them is exactly the global one with the other chunks left out.
+
+News goes out of date: "Who is the President of Ukraine?" over 2005 BBC stories and a
+2022 article ranks five 2005 passages first. With `newer=`, the best-ranked passage
+among the top `newer` that is dated later than every passage of the top k (or dated at
+all, when none of them is) is read too, as a k+1th passage; the assistant then prefers
+the newer article's answer when the reader is about as sure of it.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import numpy as np
 
 from qa.config import Retrieval, parse_choice
 from qa.store import Ranking, SearchableStore
-from qa.types import Filter, Hit
+from qa.types import Filter, Hit, article_date
 
 RRF_K = 60
 
@@ -54,20 +60,22 @@ def retrieve(
     mode: Retrieval | str = Retrieval.BM25,
     sources: Collection[str] | None = None,
     filter: Filter | None = None,
+    newer: int = 0,
 ) -> list[Hit]:
     """The top-k chunks for `query` under the given retrieval mode, among those `filter`
     allows, and from `sources` only when given (chunk sources as cited: "file.txt",
     "file.jsonl#id").
 
     BM25 results are topped up with dense ones when too few passages share a term with
-    the query, so an abstaining answer can still show the closest passages.
+    the query, so an abstaining answer can still show the closest passages. `newer`
+    (a depth; 0: off) adds the best passage newer than all of the top k (module docstring).
     """
     mode = parse_choice(Retrieval, "retrieval", mode)
     applied = narrow(filter, sources)
     if applied is None:
         return []
     where = applied or None
-    depth = max(50, 4 * k)  # fusion and top-ups need more than k candidates from each search
+    depth = max(50, 4 * k, newer)  # fusion and top-ups need more than k candidates from each search
     if mode is Retrieval.DENSE:
         ranking = store.search_dense(query, depth, filter=where)
     elif mode is Retrieval.BM25:
@@ -77,4 +85,17 @@ def retrieve(
             ranking += [(i, 0.0) for i, _ in store.search_dense(query, depth, filter=where) if i not in seen]
     else:
         ranking = fuse([store.search_dense(query, depth, filter=where), store.search_bm25(query, depth, filter=where)])
-    return [Hit(store.chunks[i], float(np.float32(score)), i) for i, score in ranking[:k]]
+    hits = [Hit(store.chunks[i], float(np.float32(score)), i) for i, score in ranking[:k]]
+    later = _newer(store, ranking[k:newer], hits) if newer > k else None
+    return hits + ([later] if later else [])
+
+
+def _newer(store: SearchableStore, candidates: Ranking, hits: list[Hit]) -> Hit | None:
+    """The best of `candidates` dated later than every hit (any dated one if no hit is)."""
+    dates = [d for d in (article_date(h.chunk.date) for h in hits) if d is not None]
+    newest = max(dates) if dates else None
+    for i, score in candidates:
+        found = article_date(store.chunks[i].date)
+        if found is not None and (newest is None or found > newest):
+            return Hit(store.chunks[i], float(np.float32(score)), i)
+    return None

@@ -156,3 +156,52 @@ def test_follow_up_reply_says_where_it_searched():
     assert render.render_reply(answer).startswith(
         f"*Searched for: {QUESTION} And in 2005? · in the previous answer's source (a\\_b.txt)*\n\n"
     )
+
+
+def _outranked_corpus(directory, old_count: int) -> None:
+    """`old_count` undated stories that say "the President of Ukraine" in the question's
+    words, and one dated one that names him in its own: BM25 ranks it last."""
+    for n in range(old_count):
+        (directory / f"old_{n}.txt").write_text(
+            f"Ukraine report {n}\nWho is the President of Ukraine? Viktor Yushchenko is the President of Ukraine, "
+            f"report {n} says of the President of Ukraine.\n",
+            encoding="utf-8",
+        )
+    (directory / "new.txt").write_text(
+        " date 2022-03-01 Kyiv under fire\nPresident Volodymyr Zelensky spoke to the nation from Kyiv.\n",
+        encoding="utf-8",
+    )
+
+
+def test_retrieval_reads_the_newest_report_even_when_older_ones_outrank_it(tmp_path):
+    from qa.config import Settings
+    from qa.retrieve import retrieve
+    from qa.store import CorpusIndex
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _outranked_corpus(corpus, 6)
+    index, _ = CorpusIndex.open(tmp_path / "index", [corpus], Settings(), bar=False)
+    plain = retrieve(index, QUESTION, 5)
+    assert len(plain) == 5 and all(h.chunk.date is None for h in plain)
+    with_newer = retrieve(index, QUESTION, 5, newer=20)
+    assert with_newer[:5] == plain and len(with_newer) == 6
+    assert (with_newer[5].chunk.source, with_newer[5].chunk.date) == ("new.txt", "2022-03-01")
+    assert retrieve(index, QUESTION, 5, newer=20, sources=["old_1.txt"]) == retrieve(
+        index, QUESTION, 5, sources=["old_1.txt"]
+    )  # nothing newer within the sources searched: nothing added
+
+
+def test_the_newer_dated_answer_wins_over_a_crowd_of_older_undated_ones(tmp_path, reader_dir):
+    """The #19 case (seeds + BBC: "Who is the President of Ukraine?" answered from 2005):
+    the newer article is read and answers; an older answer is shown as an earlier report."""
+    from qa.assistant import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _outranked_corpus(corpus, 6)
+    bot = Assistant.from_corpus(corpus, tmp_path / "index", reader=reader_dir, bar=False)
+    result = bot.answer(QUESTION)
+    assert "Zelensky" in result.text and result.citations[0].source == "new.txt"
+    assert result.earlier_reports and "Yushchenko" in result.earlier_reports[0].text
+    assert result.earlier_reports[0].date is None  # undated: shown as such
