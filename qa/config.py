@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import sys
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from pathlib import Path
@@ -107,8 +108,17 @@ def models_offline() -> None:
     local. Called before transformers / sentence-transformers load (huggingface_hub reads
     these at import), by the model loaders and the entry points, never at import."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # huggingface_hub reads these once, at import: if something (gradio, gradio_client)
+    # imported it first, its copies are stale, and gradio_client's request headers would
+    # still look up huggingface.co
+    hub = sys.modules.get("huggingface_hub.constants")
+    if hub is not None:
+        for name in ("HF_HUB_OFFLINE", "HF_HUB_DISABLE_TELEMETRY"):
+            if os.environ[name] == "1":
+                setattr(hub, name, True)
 
 
 _PATH_FIELDS = ("corpus_dir", "index_dir", "reader_path", "embedder_path")

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qa.config import models_offline
 from qa.evaluate import metrics
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -64,6 +65,7 @@ class LoadResult:
 
 
 def _client(url: str) -> Any:
+    models_offline()  # gradio_client's request headers would otherwise look up huggingface.co
     from gradio_client import Client
 
     return Client(url, verbose=False, download_files=False)

@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import os
 
-# Before gradio is imported: no analytics or version-check requests, ever.
+from qa.config import models_offline
+
+# Before gradio is imported: no analytics or version-check requests, ever, and no hub
+# lookups by the huggingface_hub it imports.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")  # Gradio pings its own URL at launch
+models_offline()
 
 import logging
 from pathlib import Path
@@ -29,7 +33,7 @@ from qa.errors import NewsQAError
 from qa.types import Answer
 from qa.ui import render
 from qa.ui.service import AssistantNotReady, AssistantService
-from qa.ui.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, save_uploads
+from qa.ui.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, list_uploads, remove_upload, save_uploads
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +128,13 @@ def _article_list(service: AssistantService) -> str:
         return f"Article list unavailable: {err}"
 
 
+def _uploaded(service: AssistantService) -> Any:
+    """The remove-an-upload dropdown, listing the uploaded articles now on disk."""
+    target = service.corpus.upload_dir
+    choices = list_uploads(target) if target is not None else []
+    return gr.Dropdown(choices=choices, value=None, interactive=bool(choices))
+
+
 def _answer(
     service: AssistantService, question: str, history: list[str], top_k: int | None, threshold: float | None
 ) -> tuple[Answer, render.ContextFn | None, float]:
@@ -183,15 +194,15 @@ def build_app(
     def upload(
         files: list[str] | None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects a progress bar
-    ) -> tuple[str, Any, Any, str]:
+    ) -> tuple[str, Any, Any, str, Any]:
         if not files:
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         progress(0, desc="Checking files…")
         target = service.corpus.upload_dir
         if target is None:
             names = ", ".join(render.code(Path(f).name) for f in files)
             message = f"✗ {names}: not saved, the corpus has no folder to add articles to (start the app with one)"
-            return message, None, gr.skip(), gr.skip()
+            return message, None, gr.skip(), gr.skip(), gr.skip()
         saved, errors = save_uploads(files, target)
         lines: list[str] = []
         for item in saved:
@@ -209,15 +220,33 @@ def build_app(
                 log.exception("indexing uploads failed")
                 lines.append(f"⚠ Saved, but indexing failed: {err}")
         lines.extend(f"✗ {render.escape_markdown(error)}" for error in errors)
-        return "\n\n".join(lines), None, _article_list(service), _status_text(service)
+        return "\n\n".join(lines), None, _article_list(service), _status_text(service), _uploaded(service)
 
-    def poll() -> tuple[str, Any, Any, Any]:
+    def remove(source: str | None) -> tuple[str, Any, str, Any]:
+        """Delete one uploaded article and drop it from the index."""
+        target = service.corpus.upload_dir
+        if not source or target is None:
+            return "Pick an uploaded article to remove.", gr.skip(), gr.skip(), _uploaded(service)
+        try:
+            remove_upload(source, target)
+        except NewsQAError as err:
+            return f"✗ {render.escape_markdown(str(err))}", gr.skip(), gr.skip(), _uploaded(service)
+        try:
+            with service.exclusive(timeout=ANSWER_WAIT_S) as bot:
+                report = bot.refresh()
+            message = f"✓ Removed {render.code(source)}; index updated: {report}."
+        except Exception as err:  # the file is gone; say indexing failed, log why
+            log.exception("re-indexing after removing %s failed", source)
+            message = f"⚠ Removed {render.code(source)}, but re-indexing failed: {err}"
+        return message, _article_list(service), _status_text(service), _uploaded(service)
+
+    def poll() -> tuple[str, Any, Any, Any, Any]:
         status = service.status()
         if status.loading:
-            return _status_text(service), gr.skip(), gr.skip(), gr.Timer(active=True)
+            return _status_text(service), gr.skip(), gr.skip(), gr.Timer(active=True), gr.skip()
         reader_line = f"Reader: **{render.escape_markdown(render.reader_name(service.settings.reader_path))}**"
         reader_line += " (chosen when the app starts)"
-        return _status_text(service), _article_list(service), reader_line, gr.Timer(active=False)
+        return _status_text(service), _article_list(service), reader_line, gr.Timer(active=False), _uploaded(service)
 
     def ask(
         question: str, history: list[str] | None = None, top_k: int | None = None, threshold: float | None = None
@@ -286,6 +315,17 @@ def build_app(
                     upload_status = gr.Markdown(elem_id="upload-status")
                     upload_reset = gr.Button("Clear upload status", elem_id="upload-reset", elem_classes="qa-hidden")
                     table = gr.HTML(render.render_articles([]), elem_id="articles")
+                    with gr.Row(equal_height=True):
+                        uploaded = gr.Dropdown(
+                            choices=[],
+                            label="Uploaded articles",
+                            elem_id="uploaded",
+                            interactive=False,
+                            scale=4,
+                        )
+                        remove_button = gr.Button(
+                            "Remove", elem_id="remove-upload", size="sm", variant="secondary", scale=1, min_width=80
+                        )
                 with gr.Accordion("Settings", open=False, elem_id="settings-panel"):
                     top_k = gr.Slider(
                         1, 20, value=settings.top_k, step=1, label="Passages to read (top-k)", elem_id="top-k"
@@ -319,16 +359,25 @@ def build_app(
         uploader.upload(
             upload,
             [uploader],
-            [upload_status, uploader, table, status],
+            [upload_status, uploader, table, status, uploaded],
             concurrency_id=UPLOADS,
             concurrency_limit=1,
             show_progress="full",
             **private,
         )
         upload_reset.click(lambda: "", None, [upload_status], queue=False, **private)
+        remove_button.click(
+            remove,
+            [uploaded],
+            [upload_status, table, status, uploaded],
+            concurrency_id=UPLOADS,
+            concurrency_limit=1,
+            **private,
+        )
         demo.load(None, None, None, js=CLEAR_STALE_UPLOAD_STATUS, **private)
-        timer.tick(poll, None, [status, table, reader_status, timer], show_progress="hidden", **private)
-        demo.load(poll, None, [status, table, reader_status, timer], show_progress="hidden", **private)
+        polled = [status, table, reader_status, timer, uploaded]
+        timer.tick(poll, None, polled, show_progress="hidden", **private)
+        demo.load(poll, None, polled, show_progress="hidden", **private)
         gr.api(ask, api_name="ask", concurrency_id=ANSWERS, **answering)
         gr.api(articles, api_name="articles")
     return demo
