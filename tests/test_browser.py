@@ -266,6 +266,30 @@ def test_uploaded_article_is_indexed_and_answerable(session: dict, tmp_path: Pat
     _shot(page, "04-answer-from-upload")
 
 
+def test_an_uploaded_article_can_be_removed_from_the_page(session: dict, tmp_path: Path) -> None:
+    page = session["page"]
+    _ready(page)
+    panel = page.locator("#articles-panel")
+    if not page.locator("#upload").is_visible():
+        panel.get_by_text("Articles").first.click()
+    article = tmp_path / "lighthouse.txt"
+    article.write_text(
+        "Lighthouse keeper retires\nThe keeper of the Skarvik lighthouse, Odd Brennan, retired after 41 years.\n",
+        encoding="utf-8",
+    )
+    page.locator("#upload input[type=file]").set_input_files(str(article))
+    expect(page.locator("#upload-status")).to_contain_text("uploads/lighthouse.txt", timeout=ANSWER_MS)
+    expect(page.locator("#articles")).to_contain_text("uploads/lighthouse.txt")
+    page.locator("#uploaded input").click()
+    page.get_by_role("option", name="uploads/lighthouse.txt").click()
+    page.locator("#remove-upload").click()
+    expect(page.locator("#upload-status")).to_contain_text("Removed uploads/lighthouse.txt", timeout=ANSWER_MS)
+    expect(page.locator("#articles")).not_to_contain_text("uploads/lighthouse.txt")
+    assert not (session["corpus"] / "uploads" / "lighthouse.txt").exists()
+    reply = _ask(page, "How many years did Odd Brennan keep the Skarvik lighthouse?")
+    expect(reply).not_to_contain_text("lighthouse.txt")  # gone from the index too
+
+
 def test_a_bad_upload_is_refused_with_a_reason(session: dict, tmp_path: Path) -> None:
     page = session["page"]
     _ready(page)

@@ -142,3 +142,19 @@ def test_too_many_files_at_once(corpus: Path, tmp_path: Path) -> None:
         files.append(path)
     saved, errors = save_uploads(files, corpus)
     assert len(saved) == uploads.MAX_FILES_PER_UPLOAD and "only the first" in errors[0]
+
+
+def test_uploads_are_listed_and_only_uploads_can_be_removed(corpus: Path, tmp_path: Path) -> None:
+    saved = save_upload(ARTICLE, "harbour.txt", corpus)
+    (corpus / "uploads" / ".upload-half.txt").write_bytes(ARTICLE)  # half-written: not an upload
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(ARTICLE)
+    (corpus / "uploads" / "link.txt").symlink_to(outside)
+    assert uploads.list_uploads(corpus) == [saved.source] == ["uploads/harbour.txt"]
+    for refused in ("seed.txt", "uploads/../seed.txt", "uploads/link.txt", "uploads/.upload-half.txt", "/etc/passwd"):
+        with pytest.raises(UploadError, match="not an uploaded article"):
+            uploads.remove_upload(refused, corpus)
+    assert (corpus / "seed.txt").exists() and outside.exists()
+    assert uploads.remove_upload("uploads/harbour.txt", corpus) == saved.path
+    assert not saved.path.exists() and uploads.list_uploads(corpus) == []
+    assert uploads.list_uploads(tmp_path / "no-corpus") == []

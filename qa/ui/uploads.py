@@ -207,3 +207,28 @@ def save_uploads(
         except OSError as err:
             errors.append(f"{_shown(Path(path).name)}: could not be saved ({err.strerror or err})")
     return saved, errors
+
+
+def list_uploads(corpus_dir: Path) -> list[str]:
+    """The uploaded files (``uploads/<name>``, as citations name them), sorted; hidden
+    half-written files and links are not uploads."""
+    directory = Path(corpus_dir).resolve() / UPLOAD_SUBDIR
+    if not directory.is_dir():
+        return []
+    return sorted(
+        f"{UPLOAD_SUBDIR}/{p.name}"
+        for p in directory.iterdir()
+        if p.is_file() and not p.is_symlink() and not p.name.startswith(".") and p.suffix in ALLOWED_SUFFIXES
+    )
+
+
+def remove_upload(source: str, corpus_dir: Path) -> Path:
+    """Delete the uploaded file `source` (one of `list_uploads`); only uploads can go,
+    never the articles the app was started with."""
+    if source not in list_uploads(corpus_dir):
+        raise UploadError(
+            f"{_shown(source)} is not an uploaded article (only files under {UPLOAD_SUBDIR}/ can be removed)"
+        )
+    path = Path(corpus_dir).resolve() / source
+    path.unlink()
+    return path
