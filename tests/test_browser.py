@@ -362,6 +362,28 @@ def test_two_visitors_keep_their_own_settings(app: dict, browser) -> None:
         default.close()
 
 
+def test_a_date_filter_in_settings_applies_to_the_question_and_is_shown(app: dict, browser) -> None:
+    """A visitor's own page: an "Articles dated from" after the seed article's date
+    leaves nothing to answer from, and the reply says which filter applied."""
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(app["url"])
+        _ready(page)
+        page.locator("#settings-panel").get_by_text("Settings").first.click()
+        page.locator("#since input, #since textarea").first.fill("2023-01-01")
+        reply = _ask(page, "What was the UNGA vote?")
+        expect(reply).to_contain_text("Only articles dated from 2023-01-01")
+        expect(reply).to_contain_text("couldn't find")
+        page.locator("#since input, #since textarea").first.fill("")
+        page.locator("#sources-filter input, #sources-filter textarea").first.fill("000_40ab86d132b0175c.txt")
+        reply = _ask(page, "What was the UNGA vote?")
+        expect(reply).to_contain_text("Only articles from 000_40ab86d132b0175c.txt")
+        expect(reply.locator("blockquote strong").first).to_contain_text("141 to 5")
+    finally:
+        context.close()
+
+
 def test_an_overlong_pasted_question_is_refused_not_cut(session: dict) -> None:
     page = session["page"]
     _ready(page)

@@ -244,3 +244,54 @@ def test_a_named_date_is_cut_from_what_the_reader_reads():
     )
     assert without_dates("What happened on the 12th of Oct 2022 in Kyiv?") == "What happened in Kyiv?"
     assert without_dates("Votes on 2022-03-02?") == "Votes?"
+
+
+# -------------------------------------------------------------------- the UI
+
+
+def test_the_chat_says_which_filter_applied():
+    from qa.ui import render
+
+    assert render.filter_text(Filter.of("2022-03-02", "2022-03-02")) == "dated 2022-03-02"
+    assert (
+        render.filter_text(Filter.of(since="2022-03-01", sources=["uploads/"]))
+        == "dated from 2022-03-01; from uploads/"
+    )
+    assert render.filter_text(Filter.of(until="2022-03-31")) == "dated until 2022-03-31"
+    from qa.types import Answer
+
+    reply = render.render_reply(Answer(VOTE, "x", 0.2, True, filter=Filter.of(sources=[MARCH])))
+    assert reply.startswith("*Only articles from a\\_march.txt*")  # Markdown: the _ escaped
+
+
+def test_the_ui_reads_its_filter_fields():
+    from qa.ui.app import _filter
+
+    assert _filter("", " ", "") == Filter()
+    assert _filter("2022-03-01", "", f" {MARCH}, uploads/ ,") == Filter.of("2022-03-01", None, [MARCH, "uploads/"])
+    assert _filter(None, "2022-03-31", [NEWS]) == Filter.of(until="2022-03-31", sources=[NEWS])
+    with pytest.raises(FilterError):
+        _filter("March", "", "")
+
+
+@pytest.mark.slow
+def test_the_ask_route_takes_dates_and_sources(corpus, tmp_path):
+    """Through the app's /ask route (gradio_client), as scripts and the chat use it."""
+    pytest.importorskip("gradio_client")
+    import shutil
+
+    from qa.evaluate.load import _client, serving
+
+    served = tmp_path / "corpus"
+    shutil.copytree(corpus, served)
+    with serving(served, tmp_path / "index", concurrency=2) as url:
+        client = _client(url)
+        march = client.predict(VOTE, [], None, None, "2022-03-01", "2022-03-31", [], api_name="/ask")
+        assert "141 to 5" in march["text"] and march["citations"][0]["source"] == MARCH
+        october = client.predict(VOTE, [], None, None, "2022-10-01", None, [], api_name="/ask")
+        assert "143 to 5" in october["text"] and october["citations"][0]["source"] == OCTOBER
+        only = client.predict(VOTE, [], None, None, None, None, [MARCH, NEWS], api_name="/ask")
+        assert only["citations"][0]["source"] == MARCH
+        assert OCTOBER not in {p["source"] for p in only["passages"]}
+        with pytest.raises(Exception, match="since must be a date"):
+            client.predict(VOTE, [], None, None, "soon", None, [], api_name="/ask")

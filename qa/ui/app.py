@@ -30,7 +30,7 @@ import gradio as gr
 
 from qa.config import MAX_QUESTION_CHARS
 from qa.errors import NewsQAError
-from qa.types import Answer
+from qa.types import Answer, Filter
 from qa.ui import render
 from qa.ui.service import AssistantNotReady, AssistantService
 from qa.ui.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, list_uploads, remove_upload, save_uploads
@@ -135,8 +135,22 @@ def _uploaded(service: AssistantService) -> Any:
     return gr.Dropdown(choices=choices, value=None, interactive=bool(choices))
 
 
+def _filter(since: str | None, until: str | None, sources: str | list[str] | None) -> Filter:
+    """The visitor's filter from the settings panel (or /ask): dates "YYYY-MM-DD" or
+    empty; sources as a list or one comma-separated string. A bad date is a FilterError."""
+    if isinstance(sources, str):
+        sources = [part.strip() for part in sources.split(",")]
+    patterns = [p for p in (sources or []) if p and p.strip()]
+    return Filter.of((since or "").strip() or None, (until or "").strip() or None, patterns or None)
+
+
 def _answer(
-    service: AssistantService, question: str, history: list[str], top_k: int | None, threshold: float | None
+    service: AssistantService,
+    question: str,
+    history: list[str],
+    top_k: int | None,
+    threshold: float | None,
+    where: Filter | None = None,
 ) -> tuple[Answer, render.ContextFn | None, float]:
     """Ask the assistant, waiting for the first load if needed.
 
@@ -145,7 +159,7 @@ def _answer(
     threshold that applied (for "below the 50% threshold").
     """
     with service.using(timeout=ANSWER_WAIT_S) as bot:
-        answer = bot.answer(question, history=history, top_k=top_k, threshold=threshold)
+        answer = bot.answer(question, history=history, top_k=top_k, threshold=threshold, filter=where)
         used = bot.settings.threshold if threshold is None else threshold
         return answer, getattr(bot, "context_lines", None), used
 
@@ -173,13 +187,16 @@ def build_app(
             return gr.skip(), [*chat, {"role": "assistant", "content": f"⚠ {render.too_long(len(message))}"}]
         return "", [*chat, {"role": "user", "content": message}]
 
-    def respond(chat: list[dict], top_k: float, threshold: float) -> tuple[list[dict], str]:
+    def respond(
+        chat: list[dict], top_k: float, threshold: float, since: str, until: str, sources: str
+    ) -> tuple[list[dict], str]:
         questions = render.user_questions(chat)
         if not chat or chat[-1].get("role") != "user" or not questions:
             return chat, gr.skip()
         question, earlier = questions[-1], questions[:-1]
         try:
-            answer, context, used_threshold = _answer(service, question, earlier, int(top_k), float(threshold))
+            where = _filter(since, until, sources)
+            answer, context, used_threshold = _answer(service, question, earlier, int(top_k), float(threshold), where)
         except AssistantNotReady as err:
             return [*chat, {"role": "assistant", "content": f"{err}"}], gr.skip()
         except NewsQAError as err:  # the question or a setting was refused (empty, too long, top-k 0)
@@ -249,9 +266,16 @@ def build_app(
         return _status_text(service), _article_list(service), reader_line, gr.Timer(active=False), _uploaded(service)
 
     def ask(
-        question: str, history: list[str] | None = None, top_k: int | None = None, threshold: float | None = None
+        question: str,
+        history: list[str] | None = None,
+        top_k: int | None = None,
+        threshold: float | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        sources: list[str] | None = None,
     ) -> dict:
-        """Answer `question` from the indexed articles.
+        """Answer `question` from the indexed articles (dated `since`..`until`, "YYYY-MM-DD",
+        and from `sources` patterns such as "uploads/" or "bbc.jsonl", when given).
 
         Returns the `Answer` as JSON: text, score, abstained, citations (source, line,
         quote, span offsets, title, date) and the retrieved passages. `history` is the
@@ -261,7 +285,8 @@ def build_app(
         if not question:
             raise gr.Error("Ask a question.")
         try:
-            answer, _, _ = _answer(service, question, list(history or []), top_k, threshold)
+            where = _filter(since, until, sources)
+            answer, _, _ = _answer(service, question, list(history or []), top_k, threshold, where)
         except NewsQAError as err:  # refused input, or still loading
             raise gr.Error(str(err)) from err
         return answer.to_dict()
@@ -338,11 +363,19 @@ def build_app(
                         label="Abstention threshold (answers the reader scores below this are withheld)",
                         elem_id="threshold",
                     )
+                    with gr.Row():
+                        since = gr.Textbox(label="Articles dated from", placeholder="YYYY-MM-DD", elem_id="since")
+                        until = gr.Textbox(label="to", placeholder="YYYY-MM-DD", elem_id="until")
+                    sources_box = gr.Textbox(
+                        label="Only these sources (comma-separated: a file, uploads/, bbc.jsonl#business/)",
+                        placeholder="all sources",
+                        elem_id="sources-filter",
+                    )
                     gr.Markdown("These apply to your questions only; other visitors keep their own.")
                     reader_status = gr.Markdown(elem_id="reader-name")
         timer = gr.Timer(1.0)
 
-        chat_inputs = [chatbot, top_k, threshold]
+        chat_inputs = [chatbot, top_k, threshold, since, until, sources_box]
         private = {"api_visibility": "private"}
         answering = {"concurrency_limit": concurrency}
         question.submit(add_question, [question, chatbot], [question, chatbot], queue=False, **private).then(

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from qa.config import DEFAULT_READER_DIR, MAX_QUESTION_CHARS
-from qa.types import Answer, Citation, EarlierReport, Hit
+from qa.types import Answer, Citation, EarlierReport, Filter, Hit
 
 NOT_FOUND = "I couldn't find that in the articles."
 NEAR_MISSES = "Closest passages (not answers)"
@@ -200,12 +200,29 @@ def _with_reading(answer: Answer, reply: str) -> str:
     """Prefix the search a follow-up became ("How many abstained?" + the earlier
     question) and where it was searched (the previous answer's article, or all of them
     and why), so a wrong reading of the conversation is visible, not silent."""
+    if answer.filter:  # the visitor's filter, or a date the question named
+        reply = f"*Only articles {escape_markdown(filter_text(answer.filter))}*\n\n{reply}"
     resolved = " ".join((answer.resolved_question or "").split())
     if not resolved or resolved.casefold() == " ".join(answer.question.split()).casefold():
         return reply
     note = " ".join((answer.search_note or "").split())
     where = f" · {escape_markdown(note)}" if note else ""
     return f"*Searched for: {escape_markdown(resolved)}{where}*\n\n{reply}"
+
+
+def filter_text(applied: Filter) -> str:
+    """A filter as a phrase: "dated 2022-03-02", "dated from 2022-03-01; from uploads/"."""
+    since, until = applied.since, applied.until
+    if since and since == until:
+        when = f"dated {since}"
+    elif since and until:
+        when = f"dated {since} to {until}"
+    elif since or until:
+        when = f"dated from {since}" if since else f"dated until {until}"
+    else:
+        when = ""
+    where = f"from {', '.join(applied.sources)}" if applied.sources else ""
+    return "; ".join(part for part in (when, where) if part)
 
 
 def render_not_found(answer: Answer, threshold: float | None = None, max_passages: int = 3) -> str:
