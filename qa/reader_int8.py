@@ -41,12 +41,12 @@ class Int8Unavailable(NewsQAError):
     """ONNX Runtime (or onnx) is missing, or the model could not be exported."""
 
 
-def cache_key(model_dir: Path) -> str:
+def cache_key(model_dir: Path, recipe: str = RECIPE) -> str:
     """A digest of the model's weights and config, the recipe and the library versions."""
     import onnxruntime
     import torch
 
-    digest = hashlib.sha256(f"{RECIPE}|torch {torch.__version__}|ort {onnxruntime.__version__}".encode())
+    digest = hashlib.sha256(f"{recipe}|torch {torch.__version__}|ort {onnxruntime.__version__}".encode())
     for name in MODEL_FILES:
         path = model_dir / name
         if path.exists():
@@ -97,6 +97,11 @@ def int8_model(model_dir: Path, input_names: list[str]) -> Path:
 def int8_session(model_dir: Path, input_names: list[str], threads: int):
     """An ONNX Runtime session over the int8 copy, on `threads` intra-op threads."""
     path = int8_model(model_dir, input_names)  # first: it turns a missing onnxruntime into a clear error
+    return ort_session(path, threads)
+
+
+def ort_session(path: Path, threads: int):
+    """An ONNX Runtime session over the model file `path` on `threads` intra-op threads (CPU)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()

@@ -264,7 +264,7 @@ class CorpusIndex:
         self.roots = [Path(r).resolve() for r in roots]
         self.settings = settings
         # owned: loaded on warm_up() or first use, then kept for every later search
-        self.embedder = embedder or Embedder(settings.embedder_path)
+        self.embedder = embedder or Embedder(settings.embedder_path, runtime=settings.embedder_runtime)
         self.chunks: list[Chunk] = []
         self.vectors: np.ndarray = np.zeros((0, 0), dtype=np.float32)
         self.files: dict[str, FileEntry] = {}
