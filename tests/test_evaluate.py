@@ -255,6 +255,12 @@ def test_gold_line_in_a_chunk_of_another_source_is_not_a_retrieval_hit() -> None
     assert row.em == 0.0 and row.f1 == pytest.approx(0.5)
 
 
+def test_story_rank_is_the_first_passage_from_the_gold_article_whatever_its_lines() -> None:
+    row = score_answer(Q_VOTE, answer("141", passages=[chunk([4], source="other.txt"), chunk([9, 10])]))
+    assert (row.story_rank, row.gold_rank) == (2, None)  # the right article, not the right line
+    assert score_answer(Q_VOTE, answer("141", passages=[chunk([4], source="other.txt")])).story_rank is None
+
+
 def test_citation_of_wrong_line_or_source_is_wrong() -> None:
     assert score_answer(Q_VOTE, answer("141 to 5", cite=(SRC, 5, 6))).citation_correct is False
     assert score_answer(Q_VOTE, answer("141 to 5", cite=("x.txt", 4, 4))).citation_correct is False

@@ -38,6 +38,7 @@ class Row:
     cited_span: list[int] | None = None  # [start, end] of the answer within cited_quote
     citation_correct: bool | None = None
     gold_rank: int | None = None  # rank of the first retrieved chunk with a gold line
+    story_rank: int | None = None  # rank of the first retrieved chunk from the gold source (article)
     retrieved: int = 0
     timings: dict[str, float] = field(default_factory=dict)  # seconds
     resolved_question: str = ""
@@ -120,7 +121,11 @@ def score_answer(q: EvalQuestion, answer: Any, floor: float | None = None) -> Ro
         first = answer.citations[0]
         cited_source, cited_lines, cited_quote = first.source, [first.line, first.end_line], first.quote
         cited_span = [first.start, first.end]
-    gold_rank = None
+    gold_rank = story_rank = None
+    if q.source:
+        story_rank = next(
+            (rank for rank, hit in enumerate(answer.passages, 1) if source_matches(hit.chunk.source, q.source)), None
+        )
     if q.lines:
         retrieved_lines = [
             [p.line for p in hit.chunk.pieces] if source_matches(hit.chunk.source, q.source) else []
@@ -138,6 +143,7 @@ def score_answer(q: EvalQuestion, answer: Any, floor: float | None = None) -> Ro
         cited_span=cited_span,
         citation_correct=_citation_correct(q, predicted, cited_source, cited_lines),
         gold_rank=gold_rank,
+        story_rank=story_rank,
         retrieved=len(answer.passages),
         timings={k: float(v) for k, v in (answer.timings or {}).items()},
         resolved_question=getattr(answer, "resolved_question", "") or "",

@@ -46,6 +46,10 @@ def summarize(rows: Sequence[Row], k: int | None) -> dict[str, dict[str, Any]]:
             metrics.mean(metrics.recall_at_k(r.gold_rank, k) for r in with_gold), len(with_gold)
         )
         out["mrr"] = _metric(metrics.mean(metrics.reciprocal_rank(r.gold_rank) for r in with_gold), len(with_gold))
+        with_story = [r for r in answerable if r.gold_source]
+        out[f"story_recall_at_{k}"] = _metric(
+            metrics.mean(metrics.recall_at_k(r.story_rank, k) for r in with_story), len(with_story)
+        )
     cited = [r for r in rows if r.citation_correct is not None]
     out["citation_accuracy"] = _metric(metrics.mean(float(bool(r.citation_correct)) for r in cited), len(cited))
     abst = metrics.abstention_scores([r.abstained for r in rows], [r.answerable for r in rows])
@@ -94,6 +98,7 @@ LABELS = {
     "has_ans_f1": "F1 (answerable)",
     "recall_at_1": "retrieval recall@1",
     "mrr": "retrieval MRR",
+    "story_recall_at_5": "gold article in top 5",
     "citation_accuracy": "citation accuracy",
     "abstain_precision": "abstention precision",
     "abstain_recall": "abstention recall",
