@@ -8,7 +8,7 @@ On disk an index is a directory of generations:
                                             file, sha256 of every other file below
     index/gen-000007-3fa2c1/chunks.jsonl    one Chunk per line, in vector order
     index/gen-000007-3fa2c1/vectors.npy     unit vectors (float32), row i <-> chunk i
-    index/gen-000007-3fa2c1/faiss.index     inner-product index over those vectors
+    index/gen-000007-3fa2c1/faiss.index     inner-product index over those vectors (qa.vector_index)
     index/gen-000007-3fa2c1/bm25/           bm25s index over Chunk.search_text
 
 A new generation is written completely (in `.gen-*.tmp-PID`, then renamed to a name no
@@ -48,6 +48,7 @@ from typing import Any, Protocol
 import numpy as np
 from tqdm import tqdm
 
+from qa import vector_index
 from qa.chunk import chunk_articles
 from qa.config import Settings
 from qa.embed import Embedder
@@ -366,7 +367,8 @@ class CorpusIndex:
             checksums = self._verify(gen, manifest.get("checksums"))
             with (gen / "chunks.jsonl").open(encoding="utf-8") as fh:
                 chunks = [Chunk.from_dict(json.loads(line)) for line in fh]
-            vectors = np.load(gen / "vectors.npy", allow_pickle=False)
+            # memory-mapped: a big corpus's vectors are paged in when an update copies them
+            vectors = np.load(gen / "vectors.npy", allow_pickle=False, mmap_mode="r")
             files = {k: FileEntry(**v) for k, v in manifest["files"].items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise IndexUnreadable(f"index at {gen} is unreadable ({exc})") from exc
@@ -672,6 +674,7 @@ class CorpusIndex:
             "chunks": len(self.chunks),
             "files": {k: v.__dict__ for k, v in self.files.items()},
             "checksums": self._checksums,  # sha256 of every other file of the generation
+            "vector_index": vector_index.describe(self._load_faiss()),  # what searches it, and how
         }
         tmp = gen / f".manifest.json.tmp-{os.getpid()}"
         tmp.write_text(json.dumps(manifest, indent=1))
@@ -757,17 +760,14 @@ class CorpusIndex:
         return self._stemmer_obj
 
     def _load_faiss(self):
-        """Exact inner-product search: at news-corpus sizes (1e4-1e5 chunks) flat is fast and lossless."""
+        """The vector index (`qa.vector_index`: exact below 200k vectors, IVF-SQ8 above),
+        read memory-mapped from the generation, or built from the vectors after an update."""
         if self._faiss is None:
-            import faiss
-
             gen = self._gen_dir
             if gen is not None and (gen / "faiss.index").exists() and self.vectors.size:
-                self._faiss = faiss.read_index(str(gen / "faiss.index"))
+                self._faiss = vector_index.read(gen / "faiss.index")
             else:
-                self._faiss = faiss.IndexFlatIP(self.vectors.shape[1])
-                if len(self.vectors):
-                    self._faiss.add(self.vectors)
+                self._faiss = vector_index.build(self.vectors)
             if self._faiss.ntotal != len(self.chunks):
                 raise IndexUnreadable("FAISS index does not match the chunk list; run `qa index` again")
         return self._faiss
