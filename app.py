@@ -27,6 +27,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--index-dir", type=Path, default=None, help="where the index is kept (default: Settings.index_dir)"
     )
     parser.add_argument("--reader", type=Path, default=None, help="reader model folder (default: the bundled one)")
+    parser.add_argument("--store", choices=("faiss", "milvus"), default=None, help="where vectors live (default faiss)")
+    parser.add_argument("--store-uri", default=None, help="with --store milvus: a Milvus Lite .db file or a server URI")
     parser.add_argument("--top-k", type=int, default=None, help="passages the reader sees per question")
     parser.add_argument("--threshold", type=float, default=None, help="abstain below this confidence (0-1)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
@@ -61,6 +63,8 @@ def main(argv: list[str] | None = None) -> None:
             top_k=args.top_k,
             threshold=args.threshold,
             answer_cache=args.answer_cache,
+            store=args.store,
+            store_uri=args.store_uri,
         )
     except SettingsError as err:  # one line and exit 2, like the `qa` command
         print(f"error: {err}", file=sys.stderr)

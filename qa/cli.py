@@ -8,7 +8,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from qa.config import PRECISION_ENV, Precision, Retrieval, Settings, models_offline
+from qa.config import PRECISION_ENV, Precision, Retrieval, Settings, Store, models_offline
 from qa.errors import NewsQAError
 
 # `qa ask` builds or updates the index itself only when that means reading at most this
@@ -41,6 +41,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         reader_precision=getattr(args, "precision", None),
         chunk_tokens=getattr(args, "chunk_tokens", None),
         chunk_overlap=getattr(args, "chunk_overlap", None),
+        store=getattr(args, "store", None),
+        store_uri=getattr(args, "store_uri", None),
     )
 
 
@@ -80,7 +82,12 @@ def _ask_settings(args: argparse.Namespace) -> Settings:
         raise CliError(
             f"the index at {settings.index_dir} was built with {built_with}; run `{command}` to rebuild it with yours"
         )
-    return settings.with_overrides(**built)
+    settings = settings.with_overrides(**built)
+    stored_store = CorpusIndex.stored_store(settings.index_dir)
+    if stored_store and getattr(args, "store", None) is None:  # ask searches where the index lives
+        store, uri = stored_store
+        settings = settings.with_overrides(store=store, store_uri=getattr(args, "store_uri", None) or uri)
+    return settings
 
 
 def _confirm_corpus_change(index_dir: Path, paths: list[Path], yes: bool) -> bool:
@@ -230,6 +237,15 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--chunk-overlap", type=int, help=f"overlap between passages in tokens (default {defaults.chunk_overlap})"
+        )
+        p.add_argument(
+            "--store",
+            choices=Store.values(),
+            help=f"where vectors and searches live (default {defaults.store}; milvus needs pip install -e '.[milvus]')",
+        )
+        p.add_argument(
+            "--store-uri",
+            help="with --store milvus: a Milvus Lite file (x.db; default <index>/milvus.db) or http://host:19530",
         )
 
     p = sub.add_parser(

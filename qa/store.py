@@ -50,7 +50,7 @@ from tqdm import tqdm
 
 from qa import vector_index
 from qa.chunk import chunk_articles
-from qa.config import Settings
+from qa.config import Settings, Store
 from qa.embed import Embedder
 from qa.encoders import sha256_file
 from qa.errors import NewsQAError
@@ -258,6 +258,9 @@ def _source_label(path: Path, root: Path) -> str:
 class CorpusIndex:
     """Chunks + dense and sparse indexes of a set of corpus paths, kept in sync with disk."""
 
+    # files a generation's searches need besides chunks and vectors (checked on load)
+    search_files: tuple[str, ...] = ("faiss.index",)
+
     def __init__(
         self, index_dir: Path, roots: list[Path], settings: Settings, embedder: Embedder | None = None
     ) -> None:
@@ -307,6 +310,10 @@ class CorpusIndex:
         `IndexUnreadable` naming the `qa index` command that rebuilds it; with `repair`
         (what `qa index` passes) it is rebuilt, with a warning.
         """
+        if cls is CorpusIndex and settings.store is Store.MILVUS:
+            from qa.store_milvus import MilvusIndex
+
+            cls = MilvusIndex
         index = cls(index_dir, roots, settings, embedder)
         report = UpdateReport()
         try:
@@ -382,12 +389,12 @@ class CorpusIndex:
         self._faiss = self._bm25 = None
         return True
 
-    @staticmethod
-    def _verify(gen: Path, checksums: Any) -> dict[str, str]:
+    @classmethod
+    def _verify(cls, gen: Path, checksums: Any) -> dict[str, str]:
         """`checksums` if every file it names is in `gen` with that sha256; else IndexUnreadable."""
         if not isinstance(checksums, dict) or not all(isinstance(v, str) for v in checksums.values()):
             raise IndexUnreadable(f"index at {gen} is damaged: its manifest has no file checksums")
-        for required in ("chunks.jsonl", "vectors.npy", "faiss.index"):
+        for required in ("chunks.jsonl", "vectors.npy", *cls.search_files):
             if required not in checksums:
                 raise IndexUnreadable(f"index at {gen} is damaged: its manifest lists no {required}")
         for name, digest in checksums.items():
@@ -439,6 +446,16 @@ class CorpusIndex:
         manifest = _stored_manifest(index_dir)
         params = manifest.get("params") if manifest else None
         return params if isinstance(params, dict) else None
+
+    @staticmethod
+    def stored_store(index_dir: Path) -> tuple[str, str | None] | None:
+        """The store an existing index was built in and its URI ("faiss", None), or None."""
+        manifest = _stored_manifest(index_dir)
+        if not manifest or not isinstance(manifest.get("params"), dict):
+            return None
+        settings = manifest.get("settings")
+        uri = settings.get("store_uri") if isinstance(settings, dict) else None
+        return str(manifest["params"].get("store", "faiss")), uri if isinstance(uri, str) else None
 
     # ---------------------------------------------------------------- updating
     def scan(self) -> dict[str, tuple[Path, str]]:
@@ -624,11 +641,7 @@ class CorpusIndex:
             for chunk in self.chunks:
                 fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
         np.save(tmp / "vectors.npy", self.vectors)
-        import faiss
-
-        faiss.write_index(self._load_faiss(), str(tmp / "faiss.index"))
-        if self.chunks:
-            self._load_bm25().save(str(tmp / "bm25"))
+        self._write_search(tmp, name)
         self._checksums = _file_checksums(tmp)
         self._write_manifest(tmp)
         os.replace(tmp, self.index_dir / name)
@@ -640,6 +653,15 @@ class CorpusIndex:
         os.replace(pointer_tmp, self.index_dir / "CURRENT")
         self._gen_dir = self.index_dir / name
         self._remove_leftovers()
+
+    def _write_search(self, tmp: Path, name: str) -> None:
+        """Write what the searches read into generation `name` (being built in `tmp`):
+        here the FAISS index and the bm25s files; another backend writes its own."""
+        import faiss
+
+        faiss.write_index(self._load_faiss(), str(tmp / "faiss.index"))
+        if self.chunks:
+            self._load_bm25().save(str(tmp / "bm25"))
 
     def _remove_leftovers(self) -> None:
         """Delete temporary folders of dead writers and every generation CURRENT does not name.
@@ -674,11 +696,15 @@ class CorpusIndex:
             "chunks": len(self.chunks),
             "files": {k: v.__dict__ for k, v in self.files.items()},
             "checksums": self._checksums,  # sha256 of every other file of the generation
-            "vector_index": vector_index.describe(self._load_faiss()),  # what searches it, and how
+            "search": self._describe_search(),  # what searches it, and how
         }
         tmp = gen / f".manifest.json.tmp-{os.getpid()}"
         tmp.write_text(json.dumps(manifest, indent=1))
         os.replace(tmp, gen / "manifest.json")
+
+    def _describe_search(self) -> dict[str, Any]:
+        """What the manifest says about the searches: the store, its vector index."""
+        return {"store": "faiss", "vector_index": vector_index.describe(self._load_faiss())}
 
     @property
     def generation(self) -> tuple[str | None, int]:

@@ -60,4 +60,7 @@ def test_nlist_grows_with_the_square_root() -> None:
 def test_the_manifest_records_the_vector_index(seed_index) -> None:
     gen = seed_index.index_dir / (seed_index.index_dir / "CURRENT").read_text()
     manifest = json.loads((gen / "manifest.json").read_text())
-    assert manifest["vector_index"] == {"type": "Flat", "metric": "inner product", "vectors": len(seed_index.chunks)}
+    assert manifest["search"] == {
+        "store": "faiss",
+        "vector_index": {"type": "Flat", "metric": "inner product", "vectors": len(seed_index.chunks)},
+    }
