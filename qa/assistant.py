@@ -28,6 +28,7 @@ from qa.followup import Turn, conversation, new_names, resolve
 from qa.reader import Reader, Span
 from qa.retrieve import retrieve
 from qa.store import CorpusIndex, Progress, UpdateReport
+from qa.stores import open_index
 from qa.types import UNSURE_BELOW, Answer, Chunk, Citation, EarlierReport, Filter, FilterError, Hit, article_date
 
 NOT_FOUND = "I couldn't find that in the articles."
@@ -281,7 +282,7 @@ class Assistant:
         if isinstance(reader, (str, Path)):
             settings = settings.with_overrides(reader_path=Path(reader))
             reader = None
-        index, _ = CorpusIndex.open(
+        index, _ = open_index(
             settings.index_dir, roots, settings, progress=progress, bar=bar, max_update_bytes=max_update_bytes
         )
         return cls(index, settings, reader)

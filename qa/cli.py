@@ -114,7 +114,7 @@ def _confirm_corpus_change(index_dir: Path, paths: list[Path], yes: bool) -> boo
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from qa.store import CorpusIndex
+    from qa.stores import open_index
 
     settings = _settings(args)
     paths = [Path(p) for p in args.paths]
@@ -126,7 +126,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         return 1
     # a damaged index is rebuilt (with a warning); a second `qa index` on the same
     # directory waits for the first (one line says so), then updates from its result
-    index, report = CorpusIndex.open(settings.index_dir, paths, settings, repair=True)
+    index, report = open_index(settings.index_dir, paths, settings, repair=True)
     articles = index.articles()
     print(
         f"index {settings.index_dir}: {report}; {len(index.files)} files, {len(articles)} articles, "

@@ -19,7 +19,7 @@ import numpy as np
 
 from qa.chunk import TokenCounter
 from qa.config import EmbedderRuntime, models_offline, parse_choice
-from qa.encoders import minilm_dir
+from qa.encoders import load_sentence_transformer, minilm_dir
 
 
 def embedder_name(path: Path | None) -> str:
@@ -44,14 +44,6 @@ def embedder_token_counter(model_dir: Path | None = None) -> TokenCounter:
         return len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
 
     return count_tokens
-
-
-def load_sentence_transformer(path: Path | None) -> Any:
-    """The sentence-transformers model at `path` (default: the bundled all-MiniLM-L6-v2), on CPU."""
-    models_offline()
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(str(path or minilm_dir()), device="cpu")
 
 
 class TorchEncoder:

@@ -176,7 +176,7 @@ def _threads() -> int:
 
 
 def _torch_vectors(model_dir: Path) -> np.ndarray:
-    from qa.embed import load_sentence_transformer
+    from qa.encoders import load_sentence_transformer
 
     model = load_sentence_transformer(model_dir)
     return np.asarray(model.encode(list(CHECK_TEXTS), normalize_embeddings=True, convert_to_numpy=True))

@@ -17,7 +17,9 @@ import tempfile
 import zipfile
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
+from qa.config import models_offline
 from qa.errors import NewsQAError
 
 CACHE_ENV = "NEWSQA_CACHE"
@@ -222,3 +224,11 @@ def _adapter_missing_head(directory: Path) -> list[str]:
     with safe_open(str(weights), "pt") as handle:
         keys = list(handle.keys())
     return [] if any(QA_HEAD in k for k in keys) else [f"{QA_HEAD}.weight", f"{QA_HEAD}.bias"]
+
+
+def load_sentence_transformer(path: Path | None) -> Any:
+    """The sentence-transformers model at `path` (default: the bundled all-MiniLM-L6-v2), on CPU."""
+    models_offline()  # before sentence-transformers imports huggingface_hub
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(path or minilm_dir()), device="cpu")

@@ -50,7 +50,7 @@ from tqdm import tqdm
 
 from qa import vector_index
 from qa.chunk import chunk_articles
-from qa.config import Settings, Store
+from qa.config import Settings
 from qa.embed import Embedder
 from qa.encoders import sha256_file
 from qa.errors import NewsQAError
@@ -310,10 +310,6 @@ class CorpusIndex:
         `IndexUnreadable` naming the `qa index` command that rebuilds it; with `repair`
         (what `qa index` passes) it is rebuilt, with a warning.
         """
-        if cls is CorpusIndex and settings.store is Store.MILVUS:
-            from qa.store_milvus import MilvusIndex
-
-            cls = MilvusIndex
         index = cls(index_dir, roots, settings, embedder)
         report = UpdateReport()
         try:

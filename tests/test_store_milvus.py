@@ -12,8 +12,9 @@ import pytest
 pytest.importorskip("pymilvus", reason="the milvus extra is not installed (pip install -e '.[milvus]')")
 
 from qa.config import Settings
-from qa.store import CorpusIndex, IndexUnreadable
+from qa.store import IndexUnreadable
 from qa.store_milvus import MilvusIndex, collection_name
+from qa.stores import open_index
 from qa.types import Filter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,9 +28,7 @@ DATED = {
 
 @pytest.fixture(scope="module")
 def milvus_index(seed_corpus, tmp_path_factory) -> MilvusIndex:
-    index, _ = CorpusIndex.open(
-        tmp_path_factory.mktemp("milvus-index"), [seed_corpus], Settings(store="milvus"), bar=False
-    )
+    index, _ = open_index(tmp_path_factory.mktemp("milvus-index"), [seed_corpus], Settings(store="milvus"), bar=False)
     assert isinstance(index, MilvusIndex)
     return index
 
@@ -47,8 +46,8 @@ def test_filters_are_pushed_down_as_expressions(tmp_path: Path) -> None:
     for name, text in DATED.items():
         (corpus / name).parent.mkdir(parents=True, exist_ok=True)
         (corpus / name).write_text(text, encoding="utf-8")
-    faiss, _ = CorpusIndex.open(tmp_path / "f", [corpus], Settings(), bar=False)
-    milvus, _ = CorpusIndex.open(tmp_path / "m", [corpus], Settings(store="milvus"), bar=False)
+    faiss, _ = open_index(tmp_path / "f", [corpus], Settings(), bar=False)
+    milvus, _ = open_index(tmp_path / "m", [corpus], Settings(store="milvus"), bar=False)
     filters = [
         Filter.of(since="2022-10-01"),
         Filter.of(until="2022-03-31"),
@@ -69,7 +68,7 @@ def test_filters_are_pushed_down_as_expressions(tmp_path: Path) -> None:
 def test_an_update_writes_a_new_collection_and_drops_the_old(tmp_path: Path, seed_corpus: Path) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(seed_corpus, corpus)
-    index, _ = CorpusIndex.open(tmp_path / "index", [corpus], Settings(store="milvus"), bar=False)
+    index, _ = open_index(tmp_path / "index", [corpus], Settings(store="milvus"), bar=False)
     first = collection_name((tmp_path / "index" / "CURRENT").read_text())
     (corpus / "extra.txt").write_text("Harbour reopens\nThe port of Valdris reopened on Monday.\n", encoding="utf-8")
     index.sync(bar=False)
@@ -80,13 +79,13 @@ def test_an_update_writes_a_new_collection_and_drops_the_old(tmp_path: Path, see
 
 def test_a_missing_collection_is_damage_that_qa_index_repairs(tmp_path: Path, seed_corpus: Path) -> None:
     settings = Settings(store="milvus")
-    index, _ = CorpusIndex.open(tmp_path / "index", [seed_corpus], settings, bar=False)
+    index, _ = open_index(tmp_path / "index", [seed_corpus], settings, bar=False)
     name = collection_name((tmp_path / "index" / "CURRENT").read_text())
     index.client().drop_collection(name)
     with pytest.raises(IndexUnreadable, match="no collection"):
-        CorpusIndex.open(tmp_path / "index", [seed_corpus], settings, bar=False)
+        open_index(tmp_path / "index", [seed_corpus], settings, bar=False)
     with pytest.warns(UserWarning, match="rebuilding"):
-        repaired, report = CorpusIndex.open(tmp_path / "index", [seed_corpus], settings, bar=False, repair=True)
+        repaired, report = open_index(tmp_path / "index", [seed_corpus], settings, bar=False, repair=True)
     assert report.rebuilt and repaired.search_bm25("UNGA vote", 1)
 
 
