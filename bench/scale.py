@@ -2,8 +2,8 @@
 
     python bench/scale.py [--sizes 1000 10000 100000] [--queries 50] [--out DIR]
 
-For each size, a corpus of news stories from ../shared/data (BBC then Reuters, in file
-order; when the files run out they are repeated with new ids, "#r2-<id>", so sizes past
+For each size, a corpus of news stories from ../shared/data (BBC and Reuters stories in
+a seeded shuffle; when the files run out they are repeated with new ids, "#r2-<id>", so sizes past
 the ~50k chunks of both files are reached: said in the output) is indexed twice in a
 fresh process each: as shipped (ONNX int8 embedding, the vector index picked by size)
 and naively (sentence-transformers embedding, exact search). Printed per size and
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,7 @@ CHUNKS_PER_STORY = 2.4  # about, over both files (50,757 chunks / 21,268 stories
 def write_corpus(directory: Path, chunks: int) -> tuple[int, int]:
     """Write about `chunks` chunks' worth of stories to `directory`/news.jsonl; (stories, repeats)."""
     stories = [line for path in FILES for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    random.Random(0).shuffle(stories)  # both files mixed as in the whole, so chunks per story average out
     wanted = max(1, round(chunks / CHUNKS_PER_STORY))
     directory.mkdir(parents=True, exist_ok=True)
     with (directory / "news.jsonl").open("w", encoding="utf-8") as out:
