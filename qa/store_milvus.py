@@ -96,8 +96,7 @@ class MilvusIndex(CorpusIndex):
         """`CorpusIndex.load`, then check the generation's collection holds every chunk."""
         if not super().load():
             return False
-        assert self._gen_dir is not None
-        name = collection_name(self._gen_dir.name)
+        name = self._collection()
         client = self.client()
         if not client.has_collection(name):
             raise IndexUnreadable(f"Milvus at {self.uri} has no collection {name} for {self._gen_dir.name}")

@@ -148,10 +148,10 @@ def test_warm_up_loads_each_model_once_and_every_answer_reuses_them(seed_index, 
     from qa.store import CorpusIndex
 
     loads: list[str] = []
-    load_model, load_embedder = qa.reader.load_qa_model, qa.embed.load_sentence_transformer
+    load_model, load_embedder = qa.reader.load_qa_model, qa.embed.Embedder._load
     monkeypatch.setattr(qa.reader, "load_qa_model", lambda *a, **k: loads.append("reader") or load_model(*a, **k))
-    monkeypatch.setattr(
-        qa.embed, "load_sentence_transformer", lambda *a, **k: loads.append("embedder") or load_embedder(*a, **k)
+    monkeypatch.setattr(  # whichever runtime the embedder loads (ONNX or sentence-transformers)
+        qa.embed.Embedder, "_load", lambda self: loads.append("embedder") or load_embedder(self)
     )
     settings = seed_index.settings.with_overrides(reader_path=reader_dir, retrieval="hybrid", reader_precision="fp32")
     index = CorpusIndex(seed_index.index_dir, [seed_index.roots[0]], settings)
