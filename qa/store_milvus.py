@@ -99,7 +99,7 @@ class MilvusIndex(CorpusIndex):
         name = self._collection()
         client = self.client()
         if not client.has_collection(name):
-            raise IndexUnreadable(f"Milvus at {self.uri} has no collection {name} for {self._gen_dir.name}")
+            raise IndexUnreadable(f"Milvus at {self.uri} has no collection {name} for this index")
         count = int(client.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"])
         if count != len(self.chunks):
             raise IndexUnreadable(f"Milvus collection {name} holds {count} rows for {len(self.chunks)} chunks")
