@@ -184,9 +184,18 @@ class MilvusIndex(CorpusIndex):
         if filter.until:
             parts.append(f'date != "" and date <= {_quote(filter.until.isoformat())}')
         if filter.sources:
-            allowed = sorted({c.source for c in self.chunks if filter.allows_source(c.source)})
+            allowed = [source for source in self._sources() if filter.allows_source(source)]
             parts.append(f"source in [{', '.join(_quote(s) for s in allowed)}]")
         return " and ".join(parts)
+
+    def _sources(self) -> list[str]:
+        """The distinct chunk sources, sorted; worked out once per chunk list, not per search."""
+        with self._search_lock:
+            cached = self.__dict__.get("_sources_cache")
+            if cached is None or cached[0] is not self.chunks or cached[1] != len(self.chunks):
+                cached = (self.chunks, len(self.chunks), sorted({c.source for c in self.chunks}))
+                self.__dict__["_sources_cache"] = cached
+            return cached[2]
 
     def _search(self, data: list, field: str, k: int, filter: Filter | None) -> list[tuple[int, float]]:
         if not self.chunks:
