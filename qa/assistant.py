@@ -458,7 +458,7 @@ class Assistant:
             self.index, query, k, self.settings.retrieval, sources=scope, filter=filter, newer=NEWER_DEPTH * k
         )
         retrieved = time.perf_counter()
-        choice = self._choose(self._read(question, hits), hits, floor)
+        choice = self._choose(question, self._read(question, hits), hits, floor)
         spent["retrieve"] += retrieved - started
         spent["read"] += time.perf_counter() - retrieved
         return hits, choice
@@ -533,15 +533,19 @@ class Assistant:
 
     # -------------------------------------------------------------- choosing
 
-    def _choose(self, spans: list[Span], hits: list[Hit], floor: float) -> _Choice:
+    def _choose(self, question: str, spans: list[Span], hits: list[Hit], floor: float) -> _Choice:
         """Group spans saying the same thing; pick the answer, and the earlier reports.
 
         The best-scoring group wins and cites every line it was found on, unless articles
         disagree: among the groups within `REPORT_MARGIN` of the best (and at least even
         odds and `floor`), the one from the most recently dated article wins (an undated
-        article cannot be placed in time, so a dated one goes first). The other such
-        groups from older or undated articles, and not contained in the answer, become
-        `EarlierReport`s, one per article, each with its citation.
+        article cannot be placed in time, so a dated one goes first), provided its
+        article names at least the key terms of `question` that the best one's does: a
+        newer report of the same thing, not a newer story about something else (over a
+        whole archive, a dated 1987 story displaced the undated BBC one a question was
+        about with "Beaver Creek" for the city hosting the World Social Forum). The other
+        such groups from older or undated articles, and not contained in the answer,
+        become `EarlierReport`s, one per article, each with its citation.
         """
         groups: dict[str, list[tuple[Span, Citation]]] = {}
         for span in spans:
@@ -564,11 +568,16 @@ class Assistant:
                 dated[key] = max(sure, key=lambda pair: (pair[1].date or "", pair[0].score))
         best_key = max(groups, key=lambda key: max(s.score for s, _ in groups[key]))
         chosen = best_key
-        if dated:
-            newest = max(dated, key=lambda key: (dated[key][1].date or "", dated[key][0].score))
-            best_date = dated[best_key][1].date if best_key in dated else None
-            if best_date is None or (dated[newest][1].date or "") > best_date:
-                chosen = newest
+        best_date = dated[best_key][1].date if best_key in dated else None
+        best_citation = max(groups[best_key], key=lambda pair: pair[0].score)[1]
+        newer = [
+            key
+            for key in dated
+            if (best_date is None or (dated[key][1].date or "") > best_date)
+            and self._on_topic(question, dated[key][1], best_citation)
+        ]
+        if newer:
+            chosen = max(newer, key=lambda key: (dated[key][1].date or "", dated[key][0].score))
         group = groups[chosen]
         top_span, top_citation = max(group, key=lambda pair: pair[0].score)
         citations = merge_citations([top_citation] + [c for _, c in group])
@@ -576,6 +585,12 @@ class Assistant:
         text = top_citation.quote[top_citation.start : top_citation.end].replace("\n", " ")
         answer_date = dated[chosen][1].date if chosen in dated else None
         return _Choice(text, top_span.score, citations, self._earlier(groups, chosen, answer_date, bar))
+
+    def _on_topic(self, question: str, newer: Citation, best: Citation) -> bool:
+        """Whether `newer`'s article misses no more of `question`'s key terms than `best`'s."""
+        if _article(newer) == _article(best):
+            return True
+        return self._missing_terms(question, [newer])[1] <= self._missing_terms(question, [best])[1]
 
     @staticmethod
     def _earlier(

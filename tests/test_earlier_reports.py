@@ -168,7 +168,7 @@ def _outranked_corpus(directory, old_count: int) -> None:
             encoding="utf-8",
         )
     (directory / "new.txt").write_text(
-        " date 2022-03-01 Kyiv under fire\nPresident Volodymyr Zelensky spoke to the nation from Kyiv.\n",
+        " date 2022-03-01 Kyiv under fire\nPresident Volodymyr Zelensky spoke to Ukraine from Kyiv.\n",
         encoding="utf-8",
     )
 
@@ -205,3 +205,47 @@ def test_the_newer_dated_answer_wins_over_a_crowd_of_older_undated_ones(tmp_path
     assert "Zelensky" in result.text and result.citations[0].source == "new.txt"
     assert result.earlier_reports and "Yushchenko" in result.earlier_reports[0].text
     assert result.earlier_reports[0].date is None  # undated: shown as such
+
+
+class _Anywhere:
+    """A reader that gives each answer text a fixed score wherever a passage contains it."""
+
+    def __init__(self, scores: dict[str, float]) -> None:
+        self.scores = scores
+
+    def read(self, question, passages, top_n=1, contexts=None, per_passage=False):
+        return [
+            Span(number, text.find(answer), text.find(answer) + len(answer), answer, score, 0.001)
+            for number, text in enumerate(passages)
+            for answer, score in self.scores.items()
+            if answer in text
+        ]
+
+
+def test_a_newer_story_about_something_else_does_not_displace_the_answer(tmp_path):
+    """Over a whole archive, a dated story that never names what the question asks about
+    (no "World Social Forum") must not win on recency over the undated one that does."""
+    from qa.assistant import Assistant
+    from qa.config import Settings
+    from qa.store import CorpusIndex
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "forum.txt").write_text(
+        "Activists gather in Brazil\nPorto Alegre hosts the rival World Social Forum this week.\n", encoding="utf-8"
+    )
+    (corpus / "ski.txt").write_text(
+        " date 1987-02-01 Ski races\nBeaver Creek hosts the races this week.\n", encoding="utf-8"
+    )
+    index, _ = CorpusIndex.open(tmp_path / "index", [corpus], Settings(), bar=False)
+    bot = Assistant(index, index.settings, reader=_Anywhere({"Porto Alegre": 0.98, "Beaver Creek": 0.97}))  # type: ignore[arg-type]
+    result = bot.answer("Which city hosts the rival World Social Forum?")
+    assert {h.chunk.source for h in result.passages} == {"forum.txt", "ski.txt"}  # both were read
+    assert result.text == "Porto Alegre" and result.citations[0].source == "forum.txt"
+    # the same dated story, once it names the forum, is a newer report of it and answers
+    (corpus / "ski.txt").write_text(
+        " date 1987-02-01 Ski races\nBeaver Creek hosts the World Social Forum this week.\n", encoding="utf-8"
+    )
+    index, _ = CorpusIndex.open(tmp_path / "index", [corpus], Settings(), bar=False)
+    bot = Assistant(index, index.settings, reader=_Anywhere({"Porto Alegre": 0.98, "Beaver Creek": 0.97}))  # type: ignore[arg-type]
+    assert bot.answer("Which city hosts the rival World Social Forum?").text == "Beaver Creek"
