@@ -58,11 +58,11 @@ def run(corpus: Path, index_dir: Path, naive: bool, queries: list[str]) -> dict:
     import numpy as np
 
     from qa.assistant import Assistant
-    from qa.config import Settings
+    from qa.config import EmbedderRuntime, Settings
     from qa.evaluate.metrics import percentile
     from qa.retrieve import retrieve
 
-    settings = Settings(embedder_runtime="torch") if naive else Settings()
+    settings = Settings(embedder_runtime=EmbedderRuntime.TORCH) if naive else Settings()
     started = time.perf_counter()
     bot = Assistant.from_corpus(corpus, index_dir, settings=settings, bar=False)
     indexing = time.perf_counter() - started

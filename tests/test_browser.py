@@ -15,11 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -55,66 +50,22 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python
 expect = sync_api.expect
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_http(url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"app.py exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:  # loopback only
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"app.py did not serve {url} within {STARTUP_S}s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """`python app.py` on a free loopback port over a throwaway corpus and index."""
+    from qa.evaluate.load import app_process
+
     work = tmp_path_factory.mktemp("browser-app")
     corpus = work / "corpus"
     corpus.mkdir()
     shutil.copy(ROOT / "seeds" / SEED, corpus / SEED)
-    port = _free_port()
     log = work / "app.log"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "GRADIO_ANALYTICS_ENABLED": "False",
-        "HF_HUB_OFFLINE": "1",
-        "NO_PROXY": "127.0.0.1,localhost",
-    }
-    command = [
-        sys.executable,
-        "app.py",
-        "--corpus",
-        str(corpus),
-        "--index-dir",
-        str(work / "index"),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    args = ["--corpus", str(corpus), "--index-dir", str(work / "index"), "--host", "127.0.0.1"]
     try:
-        _wait_for_http(url, proc, log)
-        yield {"url": url, "corpus": corpus}
+        with app_process(args, log, cwd=ROOT, env=env, startup_s=STARTUP_S) as url:
+            yield {"url": url, "corpus": corpus}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
         ARTIFACTS.mkdir(exist_ok=True)
         shutil.copy(log, ARTIFACTS / "app.log")
 

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -48,34 +46,15 @@ def test_the_readme_commands_in_order_drop_nothing(tmp_path: Path) -> None:
     answer = json.loads(again.stdout)
     assert answer["citations"][0]["source"] == "bbc_sample.jsonl#business/001" and "76%" in answer["text"]
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py"), "--port", str(port)],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        from qa.evaluate.load import _client
+    from qa.evaluate.load import _client, app_process
 
-        deadline = time.monotonic() + 600
-        while True:
-            try:
-                client = _client(f"http://127.0.0.1:{port}/")
-                break
-            except Exception:  # noqa: BLE001 - not listening yet
-                assert app.poll() is None and time.monotonic() < deadline, "the app did not start"
-                time.sleep(1)
+    log = tmp_path / "app.log"
+    with app_process([], log, cwd=tmp_path) as url:  # `python app.py`, as the README runs it
+        client = _client(url)
         seeds = client.predict("How many abstained?", ["What was the UNGA vote?"], api_name="/ask")
         assert "34" in seeds["text"] and seeds["citations"][0]["line"] == 4
         bbc = client.predict("How much did quarterly profits at Time Warner rise?", api_name="/ask")
         assert bbc["citations"][0]["source"] == "bbc_sample.jsonl#business/001"  # BBC was not dropped
         sources = {a["source"].split("#")[0] for a in client.predict(api_name="/articles")}
         assert sources == {"000_40ab86d132b0175c.txt", "bbc_sample.jsonl"}
-    finally:
-        app.terminate()
-        log = app.communicate(timeout=30)[0]
-    assert "serving the index's stored corpus" in log
+    assert "serving the index's stored corpus" in log.read_text()

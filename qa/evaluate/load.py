@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -145,44 +146,70 @@ def same_answer(reference: dict[str, dict[str, Any]]) -> Check:
 
 
 @contextmanager
-def serving(corpus: Path, index_dir: Path, concurrency: int, answer_cache: int | None = None) -> Iterator[str]:
-    """`python app.py` over `corpus` in its own process on a free loopback port, answering
-    `concurrency` questions at once; yields its URL once it answers, stops it after.
+def app_process(
+    args: Sequence[str], log: Path, cwd: Path | None = None, env: dict[str, str] | None = None, startup_s: float = 900
+) -> Iterator[str]:
+    """`python app.py ARGS --port N` in its own process on a free loopback port, output
+    to `log`; yields its URL once it serves the page, and stops it after.
 
-    Its own process, as in use: clients in the server's process would share its
-    interpreter lock and slow it down.
+    The one way the benchmarks and tests start the app (the load run, the browser
+    tests, the README walkthrough): it fails with the log's tail if the app exits or
+    never serves, rather than leaving a test to time out on a dead port.
     """
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [sys.executable, str(APP), "--corpus", str(corpus), "--index-dir", str(index_dir)]
-    command += ["--port", str(port), "--concurrency", str(concurrency)]
-    if answer_cache is not None:
-        command += ["--answer-cache", str(answer_cache)]
-    with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=APP.parent)
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            deadline = time.monotonic() + 900
-            while True:
-                if server.poll() is not None:
-                    log.seek(0)
-                    tail = log.read()[-2000:].decode(errors="replace")
-                    raise RuntimeError(f"the app exited with {server.returncode}: {tail}")
-                try:
-                    _client(url).predict("Is the app ready?", api_name="/ask")  # waits for the models
-                    break
-                except Exception:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(1.0)
-            yield url
-        finally:
-            server.terminate()
+    url = f"http://127.0.0.1:{port}/"
+    no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, str(APP), *args, "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=cwd or APP.parent,
+            env=env,
+        )
+    try:
+        deadline = time.monotonic() + startup_s
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"app.py exited with {server.returncode}:\n{_tail(log)}")
             try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+                with no_proxy.open(url, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"app.py did not serve {url} within {startup_s:.0f} s:\n{_tail(log)}") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def _tail(log: Path) -> str:
+    return log.read_bytes()[-3000:].decode(errors="replace")
+
+
+@contextmanager
+def serving(corpus: Path, index_dir: Path, concurrency: int, answer_cache: int | None = None) -> Iterator[str]:
+    """`python app.py` over `corpus` in its own process, answering `concurrency`
+    questions at once; yields its URL once it has answered a first question (models
+    loaded), stops it after.
+
+    Its own process, as in use: clients in the server's process would share its
+    interpreter lock and slow it down.
+    """
+    args = ["--corpus", str(corpus), "--index-dir", str(index_dir), "--concurrency", str(concurrency)]
+    if answer_cache is not None:
+        args += ["--answer-cache", str(answer_cache)]
+    with tempfile.TemporaryDirectory(prefix="qa-serving-") as tmp, app_process(args, Path(tmp) / "app.log") as url:
+        _client(url).predict("Is the app ready?", api_name="/ask")  # waits for the models
+        yield url
 
 
 def format_table(rows: Sequence[dict[str, Any]]) -> str:
