@@ -79,3 +79,10 @@ def test_bad_input_exits_2_in_every_command(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "missing.jsonl" in err and "none.json" in err and "no-model" in err and "threshold" in err
     assert "Traceback" not in err
+
+
+def test_index_shows_an_embedding_progress_bar(tmp_path, capsys, seed_corpus):
+    """Indexing a large archive takes minutes (#17): `qa index` says how far it is."""
+    assert main(["index", str(seed_corpus), "--index", str(tmp_path / "index")]) == 0
+    err = capsys.readouterr().err
+    assert "embedding: 100%" in err and "passage" in err
