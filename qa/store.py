@@ -782,7 +782,7 @@ class CorpusIndex:
         return self._stemmer_obj
 
     def _load_faiss(self):
-        """The vector index (`qa.vector_index`: exact below 200k vectors, IVF-SQ8 above),
+        """The vector index (`qa.vector_index`: exact below 50k vectors, IVF-SQ8 above),
         read memory-mapped from the generation, or built from the vectors after an update."""
         if self._faiss is None:
             gen = self._gen_dir

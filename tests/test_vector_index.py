@@ -33,7 +33,7 @@ def test_small_corpora_get_exact_search_and_large_ones_ivf_sq8(tmp_path: Path) -
         "type": f"IVF{nlist},SQ8",
         "metric": "inner product",
         "vectors": 20_000,
-        "nprobe": vector_index.NPROBE,
+        "nprobe": nlist // 4,
     }
     queries = clustered(100, seed=1)
     _, truth = exact.search(queries, 10)
