@@ -11,6 +11,7 @@ keeps a bounded run in CI.
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -161,6 +162,8 @@ def app_process(
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}/"
     no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only
+    # gradio checks its own URL on launch: through a proxy set in the environment it would fail
+    env = {**(os.environ if env is None else env), "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
     with log.open("wb") as out:
         server = subprocess.Popen(
             [sys.executable, str(APP), *args, "--port", str(port)],
