@@ -195,13 +195,21 @@ def test_clear_chat_then_an_example_chip_asks_its_question(session: dict) -> Non
     expect(reply.locator("blockquote strong").first).to_contain_text("141 to 5")
 
 
+def _upload(page, path: Path, content: str | bytes) -> None:
+    """Write `content` to `path` and upload it through the Articles panel (opened if shut)."""
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    if not page.locator("#upload").is_visible():
+        page.locator("#articles-panel").get_by_text("Articles").first.click()
+    page.locator("#upload input[type=file]").set_input_files(str(path))
+
+
 def test_uploaded_article_is_indexed_and_answerable(session: dict, tmp_path: Path) -> None:
     page = session["page"]
     _ready(page)
-    page.locator("#articles-panel").get_by_text("Articles").first.click()
-    article = tmp_path / "harbour.txt"
-    article.write_text(UPLOADED, encoding="utf-8")
-    page.locator("#upload input[type=file]").set_input_files(str(article))
+    _upload(page, tmp_path / "harbour.txt", UPLOADED)
     status = page.locator("#upload-status")
     expect(status).to_contain_text("uploads/harbour.txt", timeout=ANSWER_MS)
     expect(status).to_contain_text("1 added")
@@ -220,15 +228,11 @@ def test_uploaded_article_is_indexed_and_answerable(session: dict, tmp_path: Pat
 def test_an_uploaded_article_can_be_removed_from_the_page(session: dict, tmp_path: Path) -> None:
     page = session["page"]
     _ready(page)
-    panel = page.locator("#articles-panel")
-    if not page.locator("#upload").is_visible():
-        panel.get_by_text("Articles").first.click()
-    article = tmp_path / "lighthouse.txt"
-    article.write_text(
+    _upload(
+        page,
+        tmp_path / "lighthouse.txt",
         "Lighthouse keeper retires\nThe keeper of the Skarvik lighthouse, Odd Brennan, retired after 41 years.\n",
-        encoding="utf-8",
     )
-    page.locator("#upload input[type=file]").set_input_files(str(article))
     expect(page.locator("#upload-status")).to_contain_text("uploads/lighthouse.txt", timeout=ANSWER_MS)
     expect(page.locator("#articles")).to_contain_text("uploads/lighthouse.txt")
     page.locator("#uploaded input").click()
@@ -244,25 +248,17 @@ def test_an_uploaded_article_can_be_removed_from_the_page(session: dict, tmp_pat
 def test_a_bad_upload_is_refused_with_a_reason(session: dict, tmp_path: Path) -> None:
     page = session["page"]
     _ready(page)
-    page.locator("#articles-panel").get_by_text("Articles").first.click()
-    bad = tmp_path / "notes.txt"
-    bad.write_bytes("Caf\xe9 reopens\nThe caf\xe9 reopened.".encode("latin-1"))
-    page.locator("#upload input[type=file]").set_input_files(str(bad))
+    _upload(page, tmp_path / "notes.txt", "Caf\xe9 reopens\nThe caf\xe9 reopened.".encode("latin-1"))
     expect(page.locator("#upload-status")).to_contain_text("not UTF-8 text", timeout=ANSWER_MS)
 
 
 def test_a_file_gradio_refuses_clears_the_previous_upload_status(session: dict, tmp_path: Path) -> None:
     page = session["page"]
     _ready(page)
-    page.locator("#articles-panel").get_by_text("Articles").first.click()
-    bad = tmp_path / "notes.txt"
-    bad.write_bytes("Caf\xe9 reopens".encode("latin-1"))
-    page.locator("#upload input[type=file]").set_input_files(str(bad))
+    _upload(page, tmp_path / "notes.txt", "Caf\xe9 reopens".encode("latin-1"))
     status = page.locator("#upload-status")
     expect(status).to_contain_text("not UTF-8 text", timeout=ANSWER_MS)
-    big = tmp_path / "huge.txt"
-    big.write_text("Headline\n" + "A long line of news.\n" * 300_000, encoding="utf-8")  # over 5 MB
-    page.locator("#upload input[type=file]").set_input_files(str(big))
+    _upload(page, tmp_path / "huge.txt", "Headline\n" + "A long line of news.\n" * 300_000)  # over 5 MB
     expect(status).not_to_contain_text("not UTF-8 text", timeout=ANSWER_MS)  # not left as if about huge.txt
     assert not (session["corpus"] / "uploads" / "huge.txt").exists()
 
