@@ -1,7 +1,7 @@
 """The FAISS index over a corpus's vectors, chosen by its size.
 
 Exact search (`IndexFlatIP`) is lossless, but its time grows with the corpus: on 2
-cores 7.5 ms per query at 50k news passages, 14 ms at 100k, 430 ms at 1M, and it is as
+cores 7.5 ms per query at 50k news passages, 14 ms at 100k, 150 ms at 1M, and it is as
 big as the raw float32 vectors (1.5 GB at 1M). From `APPROXIMATE_FROM` vectors the
 store builds an inverted-file index with 8-bit scalar codes instead (`IVF{nlist},SQ8`:
 a quarter of the memory, searching only the `nprobe` nearest of `nlist` clusters).
