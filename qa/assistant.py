@@ -10,12 +10,13 @@ retrieval; a question naming an absolute date a dated article carries is narrowe
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -570,11 +571,13 @@ class Assistant:
         chosen = best_key
         best_date = dated[best_key][1].date if best_key in dated else None
         best_citation = max(groups[best_key], key=lambda pair: pair[0].score)[1]
+        # the best article's missing-term share, worked out once and only if it is needed
+        best_share = functools.cache(lambda: self._missing_terms(question, [best_citation])[1])
         newer = [
             key
             for key in dated
             if (best_date is None or (dated[key][1].date or "") > best_date)
-            and self._on_topic(question, dated[key][1], best_citation)
+            and self._on_topic(question, dated[key][1], best_citation, best_share)
         ]
         if newer:
             chosen = max(newer, key=lambda key: (dated[key][1].date or "", dated[key][0].score))
@@ -586,11 +589,12 @@ class Assistant:
         answer_date = dated[chosen][1].date if chosen in dated else None
         return _Choice(text, top_span.score, citations, self._earlier(groups, chosen, answer_date, bar))
 
-    def _on_topic(self, question: str, newer: Citation, best: Citation) -> bool:
-        """Whether `newer`'s article misses no more of `question`'s key terms than `best`'s."""
+    def _on_topic(self, question: str, newer: Citation, best: Citation, best_share: Callable[[], float]) -> bool:
+        """Whether `newer`'s article misses no more of `question`'s key terms than `best`'s
+        (`best_share`, a cached call: each share reads the article's lines from the index)."""
         if _article(newer) == _article(best):
             return True
-        return self._missing_terms(question, [newer])[1] <= self._missing_terms(question, [best])[1]
+        return self._missing_terms(question, [newer])[1] <= best_share()
 
     @staticmethod
     def _earlier(
