@@ -344,7 +344,7 @@ class Assistant:
         question = validate_question(question)
         asked = make_filter(filter, since, until, sources)
         k = self.settings.top_k if top_k is None else check_top_k(top_k)
-        floor = self.settings.threshold if threshold is None else check_threshold(threshold)
+        floor = self.settings.abstain_below if threshold is None else check_threshold(threshold)
         turns = [Turn(clean_text(t.question), t.sources) for t in conversation(history)]
         turns = [turn for turn in turns if turn.question]
         if not self.settings.answer_cache:

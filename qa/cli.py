@@ -8,7 +8,16 @@ import sys
 import warnings
 from pathlib import Path
 
-from qa.config import PRECISION_ENV, Precision, Retrieval, Settings, Store, models_offline
+from qa.config import (
+    BUNDLED_READERS,
+    PRECISION_ENV,
+    Precision,
+    Retrieval,
+    Settings,
+    Store,
+    default_reader_name,
+    models_offline,
+)
 from qa.errors import NewsQAError
 
 # `qa ask` builds or updates the index itself only when that means reading at most this
@@ -278,9 +287,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("question")
     p.add_argument("--corpus", nargs="+", help="article paths (default: what the index holds, else ./seeds)")
-    p.add_argument("--reader", type=Path, help="Hugging Face QA model directory (default: bundled reader)")
+    p.add_argument(
+        "--reader",
+        type=Path,
+        help=f"a bundled reader ({', '.join(BUNDLED_READERS)}) or a Hugging Face QA model directory "
+        f"(default: {default_reader_name()})",
+    )
     p.add_argument("--top-k", type=int, help=f"passages to read (default {defaults.top_k})")
-    p.add_argument("--threshold", type=float, help=f"abstain below this confidence (default {defaults.threshold})")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        help="abstain below this confidence (default: the one chosen for the reader, "
+        f"{defaults.abstain_below:.2f} for the default)",
+    )
     p.add_argument("--retrieval", choices=Retrieval.values(), help=f"retrieval mode (default {defaults.retrieval})")
     p.add_argument(
         "--precision",

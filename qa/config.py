@@ -9,6 +9,7 @@ process; `models_offline()` is called by whatever is about to load a model.
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 import os
@@ -21,7 +22,16 @@ from typing import Any, TypeGuard
 from qa.errors import NewsQAError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-DEFAULT_READER_DIR = PACKAGE_DIR / "reader_model"
+FAST_READER_DIR = PACKAGE_DIR / "reader_model"  # v5: all-MiniLM-L6-v2 fine-tuned whole, 22.6M parameters
+ACCURATE_READER_DIR = PACKAGE_DIR / "reader_model_mpnet"  # v7: LoRA + span head over all-mpnet-base-v2 (110M)
+# `--reader fast` / `--reader accurate`: the bundled readers by name (a path works as ever)
+BUNDLED_READERS = {"fast": FAST_READER_DIR, "accurate": ACCURATE_READER_DIR}
+DEFAULT_READER_DIR = FAST_READER_DIR
+# A reader's score scale is its own (v5 abstains best at 0.10 on the news development
+# sets, a larger reader far higher), so each bundled reader names the threshold chosen for
+# it in this file; a reader without one (any Hugging Face QA directory) gets the default.
+READER_DEFAULTS_FILE = "newsqa.json"
+DEFAULT_THRESHOLD = 0.10
 MAX_QUESTION_CHARS = 500
 MAX_TOP_K = 50  # passages read per question: more only slows the reader down
 MIN_CHUNK_TOKENS = 16  # smaller passages carry too little context to answer from
@@ -90,6 +100,35 @@ def check_threshold(value: object) -> float:
     raise SettingsError(f"threshold must be a number from 0 to 1, got {value!r}")
 
 
+def reader_threshold(reader_dir: Path) -> float:
+    """The abstention threshold chosen for the reader in `reader_dir` (its `READER_DEFAULTS_FILE`),
+    else `DEFAULT_THRESHOLD`; a file that names a bad one is an error, never silently skipped."""
+    path = Path(reader_dir) / READER_DEFAULTS_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return DEFAULT_THRESHOLD
+    except (OSError, ValueError) as err:
+        raise SettingsError(f"{path}: unreadable ({err})") from err
+    if not isinstance(data, dict) or "threshold" not in data:
+        raise SettingsError(f"{path}: expected an object with a threshold")
+    try:
+        return check_threshold(data["threshold"])
+    except SettingsError as err:
+        raise SettingsError(f"{path}: {err}") from err
+
+
+def bundled_reader(path: Path) -> Path:
+    """`path`, or the bundled reader it names ("fast", "accurate"); a folder with one of
+    those names is reached by a longer path (its full path)."""
+    return BUNDLED_READERS.get(str(path), path)
+
+
+def default_reader_name() -> str:
+    """The default reader's bundled name ("fast" or "accurate")."""
+    return next(name for name, path in BUNDLED_READERS.items() if path == DEFAULT_READER_DIR)
+
+
 def check_top_k(value: object) -> int:
     """`value` if it is a passage count in [1, MAX_TOP_K]."""
     if _is_int(value) and 1 <= value <= MAX_TOP_K:
@@ -144,7 +183,9 @@ class Settings:
     """Everything that changes what the assistant answers.
 
     `chunk_tokens` / `chunk_overlap` are counted in embedder (WordPiece) tokens.
-    `threshold` is the minimum reader confidence (0-1) below which the assistant abstains.
+    `threshold` is the minimum reader confidence (0-1) below which the assistant abstains;
+    None (the default) is the threshold chosen for the reader (`reader_threshold`), which
+    `abstain_below` gives.
     Strings are accepted for the choice and path fields and stored as `Retrieval`,
     `Precision` and `Path`.
     """
@@ -171,7 +212,7 @@ class Settings:
     # EM 0.567 here, 0.550 at 0.80; still the best on all 171 dev questions since, 0.620),
     # never on the seed test set; the reader's own keep-90 % point on its validation slice
     # is 0.81 (qa/reader_model/README.md)
-    threshold: float = 0.10
+    threshold: float | None = None
     # auto: bf16 where the CPU runs it natively (AVX512-BF16/AMX), else fp32; int8 is
     # opt-in (seed gate EM 0.62 vs fp32 0.70: qa/reader_model/README.md)
     reader_precision: Precision = field(default_factory=default_precision)
@@ -189,6 +230,8 @@ class Settings:
             value = getattr(self, name)
             if isinstance(value, str):
                 set_field(self, name, Path(value))
+        if isinstance(self.reader_path, Path):
+            set_field(self, "reader_path", bundled_reader(self.reader_path))
         set_field(self, "retrieval", parse_choice(Retrieval, "retrieval", self.retrieval))
         set_field(self, "reader_precision", parse_choice(Precision, "reader_precision", self.reader_precision))
         set_field(self, "embedder_runtime", parse_choice(EmbedderRuntime, "embedder_runtime", self.embedder_runtime))
@@ -200,7 +243,8 @@ class Settings:
     def validate(self) -> None:
         """Raise `SettingsError` for any setting out of range; every way of making
         Settings (CLI flags, the API, the app, a stored manifest or report) goes through here."""
-        check_threshold(self.threshold)
+        if self.threshold is not None:
+            check_threshold(self.threshold)
         check_top_k(self.top_k)
         _check_int("chunk_tokens", self.chunk_tokens, MIN_CHUNK_TOKENS, EMBEDDER_MAX_TOKENS)
         if _is_int(self.chunk_tokens):
@@ -216,6 +260,11 @@ class Settings:
         parse_choice(Store, "store", self.store)
         if self.store_uri is not None and (not isinstance(self.store_uri, str) or not self.store_uri.strip()):
             raise SettingsError(f"store_uri must be a path or URI, got {self.store_uri!r}")
+
+    @property
+    def abstain_below(self) -> float:
+        """The threshold in force: the one set, else the one chosen for this reader."""
+        return self.threshold if self.threshold is not None else reader_threshold(self.reader_path)
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the non-None values of `changes` applied (CLI flags, UI settings)."""

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.config import DEFAULT_READER_DIR, Precision, Settings, models_offline, parse_choice
+from qa.config import DEFAULT_READER_DIR, Precision, Settings, bundled_reader, models_offline, parse_choice
 from qa.encoders import ADAPTER_CONFIG, load_qa_model
 from qa.errors import NewsQAError
 
@@ -56,8 +56,9 @@ class ReaderError(NewsQAError):
 
 
 def check_reader_dir(path: str | Path | None) -> Path:
-    """The reader directory to load (default: the bundled one); fails fast, before any model or index work."""
-    directory = Path(path) if path else DEFAULT_READER_DIR
+    """The reader directory to load (default: the bundled one; "fast" and "accurate" name the
+    bundled readers); fails fast, before any model or index work."""
+    directory = bundled_reader(Path(path)) if path else DEFAULT_READER_DIR
     if not (directory / "config.json").exists() and not (directory / ADAPTER_CONFIG).exists():
         raise ReaderError(
             f"no reader model at {directory} (expected a Hugging Face model directory with config.json, "

@@ -106,3 +106,32 @@ def test_the_eval_report_records_the_settings():
     run = runner.evaluate(qset, options)
     stored = json.loads(json.dumps(report.build(run)))["meta"]["settings"]
     assert Settings.from_dict(stored) == Settings(threshold=0.4, reader_precision="fp32")
+
+
+def test_bundled_readers_are_named_and_a_path_is_still_a_path(tmp_path):
+    from qa.config import ACCURATE_READER_DIR, FAST_READER_DIR
+
+    assert Settings(reader_path="fast").reader_path == FAST_READER_DIR
+    assert Settings(reader_path=Path("accurate")).reader_path == ACCURATE_READER_DIR
+    assert Settings(reader_path=Path.cwd() / "fast").reader_path == Path.cwd() / "fast"  # a folder called fast
+    assert Settings(reader_path=tmp_path).reader_path == tmp_path
+
+
+def test_the_threshold_is_the_readers_own_unless_set(tmp_path):
+    from qa.config import DEFAULT_THRESHOLD
+
+    strict, plain = tmp_path / "strict", tmp_path / "plain"
+    strict.mkdir()
+    plain.mkdir()
+    (strict / "newsqa.json").write_text(json.dumps({"threshold": 0.9}))
+    settings = Settings(reader_path=strict)
+    assert settings.threshold is None and settings.abstain_below == 0.9
+    assert settings.with_overrides(reader_path=plain).abstain_below == DEFAULT_THRESHOLD  # follows the reader
+    assert settings.with_overrides(threshold=0.3).abstain_below == 0.3  # a threshold set wins
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"threshold": 2}', '["threshold"]'])
+def test_a_bad_reader_threshold_file_is_an_error_naming_it(tmp_path, text):
+    (tmp_path / "newsqa.json").write_text(text)
+    with pytest.raises(SettingsError, match="newsqa.json"):
+        Settings(reader_path=tmp_path).abstain_below

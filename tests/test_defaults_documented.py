@@ -1,9 +1,8 @@
-"""The default abstention threshold is written in several places; they must agree.
+"""Each bundled reader's abstention threshold is written in several places; they must agree.
 
-The assistant's default lives in `qa/config.py`; the model card
-(`qa/reader_model/README.md`) says how it was chosen and the README quotes it. When a new
-reader ships or the default is re-chosen, this test fails until every copy says the same
-number.
+A reader's threshold lives in its `newsqa.json` (`qa.config.reader_threshold`); its model
+card says how it was chosen and the README quotes the default reader's. When a reader
+ships or a threshold is re-chosen, this test fails until every copy says the same number.
 """
 
 from __future__ import annotations
@@ -11,21 +10,30 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from qa.config import DEFAULT_READER_DIR, Precision, Settings
+import pytest
+
+from qa.config import BUNDLED_READERS, Precision, Settings, reader_threshold
 
 ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = {name: path for name, path in BUNDLED_READERS.items() if (path / "README.md").exists()}
 
 
-def test_model_card_names_the_config_default():
-    card = (Path(DEFAULT_READER_DIR) / "README.md").read_text(encoding="utf-8")
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_model_card_names_its_readers_threshold(name):
+    card = (SHIPPED[name] / "README.md").read_text(encoding="utf-8")
     named = re.findall(r"assistant's default threshold is \*\*([0-9.]+)\*\*", card)
-    assert named == [f"{Settings().threshold:.2f}"], "the model card must name the config default once"
+    assert named == [f"{reader_threshold(SHIPPED[name]):.2f}"], "the model card must name newsqa.json's threshold once"
+
+
+def test_the_default_settings_abstain_at_the_default_readers_threshold():
+    assert Settings().threshold is None
+    assert Settings().abstain_below == reader_threshold(Settings().reader_path)
 
 
 def test_readme_documents_the_config_threshold():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    documented = re.findall(r"`--threshold` \(([0-9.]+)\)", readme)
-    assert documented == [f"{Settings().threshold:.2f}"]
+    documented = re.findall(r"`--threshold` \(([0-9.]+) with the default reader\)", readme)
+    assert documented == [f"{Settings().abstain_below:.2f}"]
 
 
 def test_readme_documents_every_setting_with_its_default():
@@ -46,5 +54,5 @@ def test_readme_documents_every_setting_with_its_default():
         "corpus_dir",
     ):
         assert rows[name] == f"`{getattr(defaults, name)}`", name
-    assert rows["threshold"] == f"`{defaults.threshold:.2f}`"
+    assert rows["threshold"] == f"the reader's own (`{defaults.abstain_below:.2f}` for the default)"
     assert rows["reader_precision"] == f"`{Precision.AUTO}`"  # unless $QA_READER_PRECISION says otherwise

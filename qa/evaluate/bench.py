@@ -62,7 +62,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.config import DEFAULT_READER_DIR, Settings, models_offline
+from qa.config import DEFAULT_READER_DIR, DEFAULT_THRESHOLD, models_offline, reader_threshold
 from qa.errors import NewsQAError
 from qa.evaluate.datasets import load_questions
 from qa.evaluate.metrics import best_em, best_f1, threshold_keeping
@@ -134,7 +134,12 @@ def bench_seed(readers: dict[str, Reader], mode: str, threshold: float | None) -
     for name, reader in readers.items():
         log(f"seed set: {len(qset.questions)} questions, {mode} mode, {name}")
         options = EvalOptions(
-            mode=mode, corpus=[SEED_CORPUS], reader_object=reader, threshold=threshold, progress=False
+            mode=mode,
+            corpus=[SEED_CORPUS],
+            reader=reader.path,  # the settings it answers under, its own threshold among them
+            reader_object=reader,
+            threshold=threshold,
+            progress=False,
         )
         run = evaluate(qset, options)
         m = summarize(run.rows, run.k)
@@ -175,7 +180,8 @@ def bench_squad_v2(
 ) -> dict[str, Any]:
     questions, total = _v2_questions(data, limit)
     answerable = sum(q.answerable for q in questions)
-    default_threshold = Settings().threshold
+    # the readers compared are one directory at several precisions: one chosen threshold
+    default_threshold = reader_threshold(next(iter(readers.values())).path) if readers else DEFAULT_THRESHOLD
     out: dict[str, Any] = {
         "questions": len(questions),
         "of": total,

@@ -145,7 +145,7 @@ def evaluate(qset: QuestionSet, options: EvalOptions) -> EvalRun:
         k = None
     elif options.mode == "system":
         rows, reader = _evaluate_system(qset, options, settings)
-        k, threshold = settings.top_k, settings.threshold
+        k, threshold = settings.top_k, settings.abstain_below
     else:
         raise ValueError(f"unknown mode {options.mode!r} (expected 'system' or 'reader')")
     meta = {
@@ -180,7 +180,7 @@ def _evaluate_reader(
     # papers do); with unanswerable questions, or an explicit --threshold, we abstain.
     threshold = options.threshold
     if threshold is None and any(not q.answerable for q in questions):
-        threshold = settings.threshold
+        threshold = settings.abstain_below
     reader = options.reader_object or Reader.from_settings(settings)
     return run_reader(questions, reader, threshold, options.progress), reader, threshold
 
@@ -201,7 +201,7 @@ def _evaluate_system(qset: QuestionSet, options: EvalOptions, settings: Settings
         assistant = Assistant.from_corpus(
             corpus, index_dir=index_dir, settings=settings, reader=options.reader_object, bar=options.progress
         )
-        rows = run_system(qset.questions, assistant, settings.top_k, settings.threshold, options.progress)
+        rows = run_system(qset.questions, assistant, settings.top_k, settings.abstain_below, options.progress)
         return rows, assistant.reader
 
 

@@ -160,7 +160,7 @@ def _answer(
     """
     with service.using(timeout=ANSWER_WAIT_S) as bot:
         answer = bot.answer(question, history=history, top_k=top_k, threshold=threshold, filter=where)
-        used = bot.settings.threshold if threshold is None else threshold
+        used = bot.settings.abstain_below if threshold is None else threshold
         return answer, getattr(bot, "context_lines", None), used
 
 
@@ -358,7 +358,7 @@ def build_app(
                     threshold = gr.Slider(
                         0.0,
                         1.0,
-                        value=settings.threshold,
+                        value=settings.abstain_below,
                         step=0.01,
                         label="Abstention threshold (answers the reader scores below this are withheld)",
                         elem_id="threshold",

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from qa.config import DEFAULT_READER_DIR, MAX_QUESTION_CHARS
+from qa.config import BUNDLED_READERS, MAX_QUESTION_CHARS
 from qa.types import Answer, Citation, EarlierReport, Filter, Hit
 
 NOT_FOUND = "I couldn't find that in the articles."
@@ -116,9 +116,11 @@ def too_long(chars: int, limit: int = MAX_QUESTION_CHARS) -> str:
 
 def reader_name(path: Path | str) -> str:
     """The reader as visitors see it: its folder's name, never the server path
-    (the bundled reader is "bundled reader", with its model card's version if it has one)."""
+    (a bundled reader is "bundled reader", with its model card's version if it has one and
+    its name: "bundled reader v5 (fast)")."""
     path = Path(path)
-    if path.resolve() == DEFAULT_READER_DIR.resolve():
+    name = next((n for n, d in BUNDLED_READERS.items() if path.resolve() == d.resolve()), None)
+    if name is not None:
         version = ""
         try:
             card = (path / "README.md").read_text(encoding="utf-8", errors="replace")[:4000]
@@ -126,7 +128,7 @@ def reader_name(path: Path | str) -> str:
             version = f" {found.group(1)}" if found else ""
         except OSError:
             pass
-        return f"bundled reader{version}"
+        return f"bundled reader{version} ({name})"
     return path.name or str(path)
 
 
