@@ -182,22 +182,29 @@ def load_qa_model(directory: Path, **kwargs: object):
 def load_lora_model(directory: Path, **kwargs: object):
     """A LoRA reader as a peft model over its base encoder, adapters not merged (for export)."""
     import json
+    import warnings
 
     from peft import PeftModel
     from transformers import AutoModelForQuestionAnswering
     from transformers.utils import logging as hf_logging
 
     base_name = json.loads((directory / ADAPTER_CONFIG).read_text()).get("base_model_name_or_path")
+    _require_head(_adapter_missing_head(directory), directory)
     # the base has no span head by design (the adapter brings it): transformers' load report
-    # calling it "MISSING ... newly initialized" would only alarm the user
-    verbosity = hf_logging.get_verbosity()
+    # calling it "MISSING ... newly initialized" would only alarm the user, as would its
+    # per-load weight bar and peft's deprecation warning about transformers' API
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
     hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     try:
-        base = AutoModelForQuestionAnswering.from_pretrained(str(resolve_encoder(base_name)), **kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            base = AutoModelForQuestionAnswering.from_pretrained(str(resolve_encoder(base_name)), **kwargs)
+            return PeftModel.from_pretrained(base, str(directory))
     finally:
         hf_logging.set_verbosity(verbosity)
-    _require_head(_adapter_missing_head(directory), directory)
-    return PeftModel.from_pretrained(base, str(directory))
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 QA_HEAD = "qa_outputs"  # the span head of every AutoModelForQuestionAnswering
