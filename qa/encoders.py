@@ -14,7 +14,10 @@ import hashlib
 import os
 import shutil
 import tempfile
+import warnings
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -173,38 +176,49 @@ def load_qa_model(directory: Path, **kwargs: object):
     from transformers import AutoModelForQuestionAnswering
 
     if not (directory / ADAPTER_CONFIG).exists():
-        model, info = AutoModelForQuestionAnswering.from_pretrained(str(directory), output_loading_info=True, **kwargs)
+        with _quiet_load():
+            model, info = AutoModelForQuestionAnswering.from_pretrained(
+                str(directory), output_loading_info=True, **kwargs
+            )
         _require_head(info["missing_keys"], directory)
         return model
     return load_lora_model(directory, **kwargs).merge_and_unload()
 
 
-def load_lora_model(directory: Path, **kwargs: object):
-    """A LoRA reader as a peft model over its base encoder, adapters not merged (for export)."""
-    import json
-    import warnings
-
-    from peft import PeftModel
-    from transformers import AutoModelForQuestionAnswering
+@contextmanager
+def _quiet_load() -> Iterator[None]:
+    """transformers without its per-load "Loading weights" bar, its load report and
+    peft's FutureWarning about transformers' API: a reader load tells the user nothing
+    through them (a missing span head is refused by `_require_head` instead)."""
     from transformers.utils import logging as hf_logging
 
-    base_name = json.loads((directory / ADAPTER_CONFIG).read_text()).get("base_model_name_or_path")
-    _require_head(_adapter_missing_head(directory), directory)
-    # the base has no span head by design (the adapter brings it): transformers' load report
-    # calling it "MISSING ... newly initialized" would only alarm the user, as would its
-    # per-load weight bar and peft's deprecation warning about transformers' API
     verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
-            base = AutoModelForQuestionAnswering.from_pretrained(str(resolve_encoder(base_name)), **kwargs)
-            return PeftModel.from_pretrained(base, str(directory))
+            yield
     finally:
         hf_logging.set_verbosity(verbosity)
         if bars:
             hf_logging.enable_progress_bar()
+
+
+def load_lora_model(directory: Path, **kwargs: object):
+    """A LoRA reader as a peft model over its base encoder, adapters not merged (for export)."""
+    import json
+
+    from peft import PeftModel
+    from transformers import AutoModelForQuestionAnswering
+
+    base_name = json.loads((directory / ADAPTER_CONFIG).read_text()).get("base_model_name_or_path")
+    _require_head(_adapter_missing_head(directory), directory)
+    # the base has no span head by design (the adapter brings it): transformers' load report
+    # calling it "MISSING ... newly initialized" would only alarm the user
+    with _quiet_load():
+        base = AutoModelForQuestionAnswering.from_pretrained(str(resolve_encoder(base_name)), **kwargs)
+        return PeftModel.from_pretrained(base, str(directory))
 
 
 QA_HEAD = "qa_outputs"  # the span head of every AutoModelForQuestionAnswering
