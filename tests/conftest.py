@@ -39,10 +39,12 @@ def seed_index(seed_corpus, tmp_path_factory):
 def reader_dir() -> Path:
     """The project's shipped reader: every answer-quality test runs against it."""
     from qa.config import DEFAULT_READER_DIR
+    from qa.reader import ReaderError, check_reader_dir
 
-    if not (DEFAULT_READER_DIR / "model.safetensors").exists():
-        pytest.fail(f"the bundled reader is missing from {DEFAULT_READER_DIR}")
-    return DEFAULT_READER_DIR
+    try:
+        return check_reader_dir(DEFAULT_READER_DIR)
+    except ReaderError as err:
+        pytest.fail(f"the bundled reader is missing: {err}")
 
 
 @pytest.fixture(scope="session")
