@@ -26,7 +26,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--index-dir", type=Path, default=None, help="where the index is kept (default: Settings.index_dir)"
     )
-    parser.add_argument("--reader", type=Path, default=None, help="a bundled reader (fast, accurate) or a reader model folder (default: the bundled default)")
+    parser.add_argument(
+        "--reader",
+        type=Path,
+        default=None,
+        help="a bundled reader (fast, accurate) or a reader model folder (default: the bundled default)",
+    )
     parser.add_argument("--store", choices=("faiss", "milvus"), default=None, help="where vectors live (default faiss)")
     parser.add_argument("--store-uri", default=None, help="with --store milvus: a Milvus Lite .db file or a server URI")
     parser.add_argument("--top-k", type=int, default=None, help="passages the reader sees per question")

@@ -384,9 +384,15 @@ class Assistant:
         # a date the question names, once it is the filter, is not part of what is asked
         read = (without_dates(question) or question) if applied.dated and not asked.dated else question
         query = resolve(read, [turn.question for turn in turns])
-        scope, note = self._follow_up_scope(read, query, turns, k, floor, asked)
         spent = {"retrieve": 0.0, "read": 0.0}
-        hits, choice = self._search(read, query, k, floor, scope, spent, applied)
+        if not any(ch.isalnum() for ch in read):
+            # "?!", emoji: nothing to look for, yet a reader handed it still picks a span
+            # (the MPNet reader gave "34 abstentions" for "?!.,;:" at 0.95), so nothing is read
+            hits: list[Hit] = []
+            scope, note, choice = None, "", _Choice()
+        else:
+            scope, note = self._follow_up_scope(read, query, turns, k, floor, asked)
+            hits, choice = self._search(read, query, k, floor, scope, spent, applied)
         if scope and (not choice.citations or choice.score < floor):
             note = f"in all articles: nothing in {_previous(scope)} answered it"
             scope = None

@@ -26,7 +26,7 @@ FAST_READER_DIR = PACKAGE_DIR / "reader_model"  # v5: all-MiniLM-L6-v2 fine-tune
 ACCURATE_READER_DIR = PACKAGE_DIR / "reader_model_mpnet"  # v7: LoRA + span head over all-mpnet-base-v2 (110M)
 # `--reader fast` / `--reader accurate`: the bundled readers by name (a path works as ever)
 BUNDLED_READERS = {"fast": FAST_READER_DIR, "accurate": ACCURATE_READER_DIR}
-DEFAULT_READER_DIR = FAST_READER_DIR
+DEFAULT_READER_DIR = ACCURATE_READER_DIR
 # A reader's score scale is its own (v5 abstains best at 0.10 on the news development
 # sets, a larger reader far higher), so each bundled reader names the threshold chosen for
 # it in this file; a reader without one (any Hugging Face QA directory) gets the default.

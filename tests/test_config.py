@@ -134,4 +134,4 @@ def test_the_threshold_is_the_readers_own_unless_set(tmp_path):
 def test_a_bad_reader_threshold_file_is_an_error_naming_it(tmp_path, text):
     (tmp_path / "newsqa.json").write_text(text)
     with pytest.raises(SettingsError, match="newsqa.json"):
-        Settings(reader_path=tmp_path).abstain_below
+        _ = Settings(reader_path=tmp_path).abstain_below

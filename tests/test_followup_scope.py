@@ -154,7 +154,7 @@ class _OnlyDecoyAnswers:
         for number, text in enumerate(passages):
             at = text.find("one voting")
             if at >= 0:
-                spans.append(Span(number, at, at + 10, "one voting", 0.9, 0.01))
+                spans.append(Span(number, at, at + 10, "one voting", 0.99, 0.01))  # above any bundled threshold
         return spans
 
 
