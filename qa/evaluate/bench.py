@@ -62,7 +62,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.config import DEFAULT_READER_DIR, DEFAULT_THRESHOLD, models_offline, reader_threshold
+from qa.config import DEFAULT_READER_DIR, DEFAULT_THRESHOLD, bundled_reader, models_offline, reader_threshold
 from qa.errors import NewsQAError
 from qa.evaluate.datasets import load_questions
 from qa.evaluate.metrics import best_em, best_f1, threshold_keeping
@@ -594,7 +594,10 @@ def main(argv: list[str] | None = None) -> int:
         description=(__doc__ or "").split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument(
-        "--reader", type=Path, default=DEFAULT_READER_DIR, help="QA model directory (default: the bundled reader)"
+        "--reader",
+        type=lambda value: bundled_reader(Path(value)),
+        default=DEFAULT_READER_DIR,
+        help="a bundled reader (fast, accurate) or a QA model directory (default: the default reader)",
     )
     ap.add_argument(
         "--precision", default="fp32,bf16,int8", help=f"comma-separated, of {', '.join(PRECISIONS)} (default: all)"
