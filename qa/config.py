@@ -16,6 +16,7 @@ import os
 import sys
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -124,9 +125,17 @@ def bundled_reader(path: Path) -> Path:
     return BUNDLED_READERS.get(str(path), path)
 
 
+def bundled_name(path: Path | str) -> str | None:
+    """The bundled name ("fast", "accurate") of the reader folder at `path`, None for any other."""
+    resolved = Path(path).resolve()
+    return next((name for name, folder in BUNDLED_READERS.items() if folder.resolve() == resolved), None)
+
+
 def default_reader_name() -> str:
     """The default reader's bundled name ("fast" or "accurate")."""
-    return next(name for name, path in BUNDLED_READERS.items() if path == DEFAULT_READER_DIR)
+    name = bundled_name(DEFAULT_READER_DIR)
+    assert name is not None, "DEFAULT_READER_DIR must be one of BUNDLED_READERS"
+    return name
 
 
 def check_top_k(value: object) -> int:
@@ -239,6 +248,7 @@ class Settings:
         if isinstance(self.store_uri, Path):
             set_field(self, "store_uri", str(self.store_uri))
         self.validate()
+        _ = self.abstain_below  # a bad newsqa.json fails where the settings are made, not mid-answer
 
     def validate(self) -> None:
         """Raise `SettingsError` for any setting out of range; every way of making
@@ -261,9 +271,12 @@ class Settings:
         if self.store_uri is not None and (not isinstance(self.store_uri, str) or not self.store_uri.strip()):
             raise SettingsError(f"store_uri must be a path or URI, got {self.store_uri!r}")
 
-    @property
+    @cached_property
     def abstain_below(self) -> float:
-        """The threshold in force: the one set, else the one chosen for this reader."""
+        """The threshold in force: the one set, else the one chosen for this reader.
+
+        Read from the reader's file once per Settings, not per answer (a new Settings from
+        `with_overrides` reads its own reader's)."""
         return self.threshold if self.threshold is not None else reader_threshold(self.reader_path)
 
     def with_overrides(self, **changes: object) -> Settings:

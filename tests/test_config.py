@@ -130,8 +130,16 @@ def test_the_threshold_is_the_readers_own_unless_set(tmp_path):
     assert settings.with_overrides(threshold=0.3).abstain_below == 0.3  # a threshold set wins
 
 
+def test_the_readers_threshold_is_read_once_per_settings_not_per_answer(tmp_path):
+    (tmp_path / "newsqa.json").write_text(json.dumps({"threshold": 0.9}))
+    settings = Settings(reader_path=tmp_path)
+    (tmp_path / "newsqa.json").write_text(json.dumps({"threshold": 0.2}))
+    assert settings.abstain_below == 0.9  # answering does not go back to the file
+    assert settings.with_overrides(top_k=3).abstain_below == 0.2  # new settings read it anew
+
+
 @pytest.mark.parametrize("text", ["{not json", '{"threshold": 2}', '["threshold"]'])
-def test_a_bad_reader_threshold_file_is_an_error_naming_it(tmp_path, text):
+def test_a_bad_reader_threshold_file_is_an_error_naming_it_when_the_settings_are_made(tmp_path, text):
     (tmp_path / "newsqa.json").write_text(text)
     with pytest.raises(SettingsError, match="newsqa.json"):
-        _ = Settings(reader_path=tmp_path).abstain_below
+        Settings(reader_path=tmp_path)

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from qa.config import BUNDLED_READERS, MAX_QUESTION_CHARS
+from qa.config import MAX_QUESTION_CHARS, bundled_name
 from qa.types import Answer, Citation, EarlierReport, Filter, Hit
 
 NOT_FOUND = "I couldn't find that in the articles."
@@ -119,7 +119,7 @@ def reader_name(path: Path | str) -> str:
     (a bundled reader is "bundled reader", with its model card's version if it has one and
     its name: "bundled reader v5 (fast)")."""
     path = Path(path)
-    name = next((n for n, d in BUNDLED_READERS.items() if path.resolve() == d.resolve()), None)
+    name = bundled_name(path)
     if name is not None:
         version = ""
         try:
