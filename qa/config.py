@@ -133,9 +133,7 @@ def bundled_name(path: Path | str) -> str | None:
 
 def default_reader_name() -> str:
     """The default reader's bundled name ("fast" or "accurate")."""
-    name = bundled_name(DEFAULT_READER_DIR)
-    assert name is not None, "DEFAULT_READER_DIR must be one of BUNDLED_READERS"
-    return name
+    return next(name for name, path in BUNDLED_READERS.items() if path == DEFAULT_READER_DIR)
 
 
 def check_top_k(value: object) -> int:
