@@ -175,7 +175,7 @@ def load_qa_model(directory: Path, **kwargs: Any):
     """
     from transformers import AutoModelForQuestionAnswering
 
-    if not (directory / ADAPTER_CONFIG).exists():
+    if not is_lora_reader(directory):
         with _quiet_load():
             model, info = AutoModelForQuestionAnswering.from_pretrained(
                 str(directory), output_loading_info=True, **kwargs
@@ -203,6 +203,12 @@ def _quiet_load() -> Iterator[None]:
         hf_logging.set_verbosity(verbosity)
         if bars:
             hf_logging.enable_progress_bar()
+
+
+def is_lora_reader(directory: Path) -> bool:
+    """Whether `directory` holds a LoRA reader (adapters + span head over a named base encoder)
+    rather than a whole model: the two load, train on and export differently."""
+    return (directory / ADAPTER_CONFIG).exists()
 
 
 def adapter_base(directory: Path) -> str:

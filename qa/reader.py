@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from qa.config import DEFAULT_READER_DIR, Precision, Settings, bundled_reader, models_offline, parse_choice
-from qa.encoders import ADAPTER_CONFIG, load_qa_model
+from qa.encoders import ADAPTER_CONFIG, is_lora_reader, load_qa_model
 from qa.errors import NewsQAError
 
 PRECISIONS = tuple(p.value for p in Precision if p is not Precision.AUTO)  # what "auto" resolves among
@@ -59,7 +59,7 @@ def check_reader_dir(path: str | Path | None) -> Path:
     """The reader directory to load (default: the bundled one; "fast" and "accurate" name the
     bundled readers); fails fast, before any model or index work."""
     directory = bundled_reader(Path(path)) if path else DEFAULT_READER_DIR
-    if not (directory / "config.json").exists() and not (directory / ADAPTER_CONFIG).exists():
+    if not (directory / "config.json").exists() and not is_lora_reader(directory):
         raise ReaderError(
             f"no reader model at {directory} (expected a Hugging Face model directory with config.json, "
             f"or a LoRA reader with {ADAPTER_CONFIG})"

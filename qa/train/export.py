@@ -14,18 +14,14 @@ import json
 import shutil
 from pathlib import Path
 
-from qa.encoders import ADAPTER_CONFIG, load_lora_model, resolve_encoder
+from qa.encoders import is_lora_reader, load_lora_model, resolve_encoder
 
 
 def _load(model_dir: Path):
     """(model, tokenizer, is_lora) of a model directory, a LoRA reader directory, or a
     training run directory (its latest checkpoint)."""
     checkpoint = model_dir / "checkpoint.pt"
-    if (
-        not checkpoint.exists()
-        and not (model_dir / "config.json").exists()
-        and not (model_dir / ADAPTER_CONFIG).exists()
-    ):
+    if not checkpoint.exists() and not (model_dir / "config.json").exists() and not is_lora_reader(model_dir):
         from qa.reader import ReaderError
 
         raise ReaderError(f"{model_dir} is neither a model directory nor a training run")
@@ -36,7 +32,7 @@ def _load(model_dir: Path):
     import torch
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
-    if (model_dir / ADAPTER_CONFIG).exists():
+    if is_lora_reader(model_dir):
         return load_lora_model(model_dir), AutoTokenizer.from_pretrained(str(model_dir)), True
     if not checkpoint.exists():
         model = AutoModelForQuestionAnswering.from_pretrained(str(model_dir))

@@ -28,7 +28,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from qa.encoders import ADAPTER_CONFIG, adapter_base, load_lora_model, resolve_encoder
+from qa.encoders import ADAPTER_CONFIG, adapter_base, is_lora_reader, load_lora_model, resolve_encoder
 from qa.train.data import TrainingDataError, build_training_set
 from qa.train.features import Feature, make_features
 
@@ -263,7 +263,7 @@ def initial_model(config: TrainConfig):
     from transformers import AutoModelForQuestionAnswering
 
     init = resolve_encoder(config.init)
-    if not (init / ADAPTER_CONFIG).exists():
+    if not is_lora_reader(init):
         # float32 master weights: shipped readers are fp16
         return prepare_model(AutoModelForQuestionAnswering.from_pretrained(str(init), dtype=torch.float32), config)
     rank = json.loads((init / ADAPTER_CONFIG).read_text()).get("r")
@@ -278,7 +278,7 @@ def initial_model(config: TrainConfig):
 def base_encoder(config: TrainConfig) -> str:
     """The PyPI encoder a LoRA run's adapters sit on (what its saved `adapter_config.json` names)."""
     init = resolve_encoder(config.init)
-    if (init / ADAPTER_CONFIG).exists():
+    if is_lora_reader(init):
         return adapter_base(init) or "all-MiniLM-L6-v2"
     return config.init or "all-MiniLM-L6-v2"
 
