@@ -24,6 +24,7 @@ pipeline (latency).
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,10 @@ from qa.errors import NewsQAError
 
 PRECISIONS = tuple(p.value for p in Precision if p is not Precision.AUTO)  # what "auto" resolves among
 MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")  # what the encoders take, when the tokenizer gives it
+# One forward pass's fixed cost, in padded tokens: measured with the MPNet reader on 2 cores
+# over 5 mixed-length passages (96-458 tokens), 0, 32 and 128 all read 1.65-1.68x faster than
+# filling batches in order, with the same answers; 32 was the fastest.
+BATCH_OVERHEAD_TOKENS = 32
 
 
 @dataclass(frozen=True)
@@ -229,9 +234,10 @@ class Reader:
     def _forward(self, enc) -> tuple[np.ndarray, np.ndarray]:
         """Start/end logits of every window, in window order, padded to the longest with -1e4.
 
-        Windows are batched by length, each batch cut to its own longest window: five news
-        passages run from under 100 to over 400 tokens, and padding every window to the
-        longest made the batched reader slower than reading passages one by one.
+        Windows are sorted by length and cut into the batches that pad least
+        (`length_batches`), each batch cut to its own longest window: five news passages run
+        from under 100 to over 400 tokens, and padding every window to the longest made the
+        batched reader slower than reading passages one by one.
         """
         torch = self._torch
         names = [n for n in MODEL_INPUTS if n in enc]
@@ -241,8 +247,8 @@ class Reader:
         starts: np.ndarray = np.full((len(lengths), full), -1e4, dtype=np.float32)
         ends: np.ndarray = np.full((len(lengths), full), -1e4, dtype=np.float32)
         with torch.inference_mode():
-            for i in range(0, len(order), self.batch_size):
-                rows = order[i : i + self.batch_size]
+            for first, last in length_batches([int(n) for n in lengths[order]], self.batch_size):
+                rows = order[first:last]
                 width = int(lengths[rows].max())
                 batch = {n: torch.from_numpy(np.asarray(enc[n])[rows, :width]) for n in names}
                 if self._int8 is not None:
@@ -295,6 +301,28 @@ class Reader:
 
 
 BF16_CPU_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+
+
+def length_batches(lengths: list[int], batch_size: int, overhead: int = BATCH_OVERHEAD_TOKENS) -> list[tuple[int, int]]:
+    """[first, last) bounds of the batches to read windows of these ascending `lengths` in.
+
+    Every window of a batch costs its longest one's tokens, and every batch costs `overhead`
+    tokens more; the cheapest cut is found exactly (dynamic programming, `batch_size` at most
+    per batch). Filling batches in order put a 100-token window beside a 384-token one.
+    """
+    best = [0] + [sys.maxsize] * len(lengths)
+    cut = [0] * (len(lengths) + 1)
+    for last in range(1, len(lengths) + 1):
+        for first in range(max(0, last - batch_size), last):
+            cost = best[first] + (last - first) * lengths[last - 1] + overhead
+            if cost < best[last]:
+                best[last], cut[last] = cost, first
+    bounds = []
+    last = len(lengths)
+    while last > 0:
+        bounds.append((cut[last], last))
+        last = cut[last]
+    return bounds[::-1]
 
 
 def bf16_native(cpuinfo: str | None = None) -> bool:

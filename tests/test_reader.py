@@ -178,3 +178,29 @@ def test_length_sorted_batches_score_every_window_as_if_read_alone(trained_dir):
         a, b = batched.read(question, passages, top_n=10), alone.read(question, passages, top_n=10)
         assert [(s.passage, s.start, s.end) for s in a] == [(s.passage, s.start, s.end) for s in b]
         assert [s.score for s in a] == pytest.approx([s.score for s in b], abs=1e-5)
+
+
+def test_length_batches_cover_every_window_once_within_the_batch_size():
+    """A window left out is never scored; a batch over the size breaks the memory bound."""
+    from qa.reader import length_batches
+
+    lengths = sorted([99, 384, 150, 384, 260, 200, 37, 384, 384, 384, 120, 310, 64])
+    for size in (1, 2, 4, 16):
+        bounds = length_batches(lengths, size)
+        assert [first for first, _ in bounds] == [0] + [last for _, last in bounds[:-1]]
+        assert bounds[-1][1] == len(lengths)
+        assert all(0 < last - first <= size for first, last in bounds)
+    assert length_batches([], 16) == []
+
+
+def test_length_batches_keep_short_windows_out_of_long_ones_padding():
+    """Filling batches in order padded a 99-token window to 384: five mixed passages read
+    1.65x slower than with the cut that pads least."""
+    from qa.reader import length_batches
+
+    lengths = [99, 150, 200, 260, 384, 384]
+    bounds = length_batches(lengths, 16, overhead=32)
+    padded = sum((last - first) * lengths[last - 1] for first, last in bounds)
+    assert padded < len(lengths) * 384
+    assert (4, 6) in bounds  # the two full windows share one pass
+    assert length_batches([384] * 6, 16, overhead=32) == [(0, 6)]  # equal windows: one pass
