@@ -27,6 +27,7 @@ from qa.config import MAX_QUESTION_CHARS, Settings, check_threshold, check_top_k
 from qa.errors import NewsQAError
 from qa.followup import Turn, conversation, new_names, resolve
 from qa.reader import Reader, Span
+from qa.rerank import rerank
 from qa.retrieve import retrieve
 from qa.store import CorpusIndex, Progress, UpdateReport
 from qa.stores import open_index
@@ -250,6 +251,7 @@ class Assistant:
         self.index = index
         self.settings = settings or index.settings
         self.reader = reader if reader is not None else Reader.from_settings(self.settings)
+        self.reranker = self._make_reranker()
         # the reader's calibration (`qa.calibrate`), shipped beside its weights; None: confidence = score
         reader_dir = getattr(self.reader, "path", None)
         self.calibration = Calibration.load(Path(reader_dir)) if reader_dir else None
@@ -291,9 +293,10 @@ class Assistant:
     def warm_up(self) -> None:
         """Load the reader, the embedder and the search structures now (idempotent), so the
         first answer is as fast as the rest."""
-        warm_reader = getattr(self.reader, "warm_up", None)  # a stand-in reader may have nothing to load
-        if warm_reader is not None:
-            warm_reader()
+        for reader in (self.reader, self.reranker):
+            warm_reader = getattr(reader, "warm_up", None)  # a stand-in reader may have nothing to load
+            if warm_reader is not None:
+                warm_reader()
         self.index.warm_up()
 
     def refresh(self, progress: Progress | None = None) -> UpdateReport:
@@ -460,15 +463,28 @@ class Assistant:
         """Retrieve (under `filter`, within `scope` when given) and read; adds the seconds
         taken to `spent`."""
         started = time.perf_counter()
+        pool = self.settings.rerank_pool if self.reranker is not None and self.settings.rerank_pool > k else k
         # the newest report is read even when older ones outrank it (`qa.retrieve`)
         hits = retrieve(
-            self.index, query, k, self.settings.retrieval, sources=scope, filter=filter, newer=NEWER_DEPTH * k
+            self.index, query, pool, self.settings.retrieval, sources=scope, filter=filter, newer=NEWER_DEPTH * k
         )
+        if pool > k and self.reranker is not None:  # the newer passage, if any, stays beside the top k
+            top = hits[:pool]
+            hits = rerank(question, top, k, self.reranker, [headline_context(h.chunk) for h in top]) + hits[pool:]
         retrieved = time.perf_counter()
         choice = self._choose(question, self._read(question, hits), hits, floor)
         spent["retrieve"] += retrieved - started
         spent["read"] += time.perf_counter() - retrieved
         return hits, choice
+
+    def _make_reranker(self) -> Reader | None:
+        """The reader that scores the rerank pool (`Settings.rerank_pool`); None when off.
+        The main reader itself when both are the same model."""
+        if not self.settings.rerank_pool:
+            return None
+        if Path(self.settings.reranker_path) == Path(getattr(self.reader, "path", "")):
+            return self.reader
+        return Reader.from_settings(self.settings.with_overrides(reader_path=self.settings.reranker_path))
 
     def _read(self, question: str, hits: list[Hit]) -> list[Span]:
         if not hits:

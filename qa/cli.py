@@ -45,6 +45,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         index_dir=getattr(args, "index", None),
         reader_path=getattr(args, "reader", None),
         top_k=getattr(args, "top_k", None),
+        rerank_pool=getattr(args, "rerank", None),
         threshold=getattr(args, "threshold", None),
         retrieval=getattr(args, "retrieval", None),
         reader_precision=getattr(args, "precision", None),
@@ -294,6 +295,13 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default: {default_reader_name()})",
     )
     p.add_argument("--top-k", type=int, help=f"passages to read (default {defaults.top_k})")
+    p.add_argument(
+        "--rerank",
+        type=int,
+        metavar="N",
+        help="retrieve N passages and read the top-k of them the reranker (the fast reader) scores best "
+        f"(default {defaults.rerank_pool}: off)",
+    )
     p.add_argument(
         "--threshold",
         type=float,

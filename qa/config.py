@@ -35,6 +35,7 @@ READER_DEFAULTS_FILE = "newsqa.json"
 DEFAULT_THRESHOLD = 0.10
 MAX_QUESTION_CHARS = 500
 MAX_TOP_K = 50  # passages read per question: more only slows the reader down
+MAX_RERANK_POOL = 100  # passages the reranking reader reads per question (see `Settings.rerank_pool`)
 MIN_CHUNK_TOKENS = 16  # smaller passages carry too little context to answer from
 EMBEDDER_MAX_TOKENS = 256  # all-MiniLM-L6-v2's input window: longer passages are cut off
 MIN_READER_TOKENS, MAX_READER_TOKENS = 64, 512  # a question and some passage must fit; BERT-style limit
@@ -182,7 +183,7 @@ def models_offline() -> None:
                 setattr(hub, name, True)
 
 
-_PATH_FIELDS = ("corpus_dir", "index_dir", "reader_path", "embedder_path")
+_PATH_FIELDS = ("corpus_dir", "index_dir", "reader_path", "embedder_path", "reranker_path")
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,11 @@ class Settings:
     reader_max_length: int = 384  # tokens per reader window (question + passage), capped by the model
     reader_stride: int = 128  # tokens shared by consecutive windows of a long passage
     max_answer_tokens: int = 30  # the longest span the reader may answer with
+    # 0: the top_k retrieved passages are read. N > top_k: the top N are scored by the
+    # reranker (a fast reader: its best span per passage) and the main reader reads the
+    # top_k of those (`qa.rerank`); for archives where near-duplicate stories crowd the top k
+    rerank_pool: int = 0
+    reranker_path: Path = field(default_factory=lambda: FAST_READER_DIR)
     # answers kept for questions asked again (same question, conversation, settings and
     # index generation: the same answer): the example chips, colleagues asking what the
     # news of the day is. 0 turns it off. It changes how fast, never what is answered.
@@ -237,8 +243,9 @@ class Settings:
             value = getattr(self, name)
             if isinstance(value, str):
                 set_field(self, name, Path(value))
-        if isinstance(self.reader_path, Path):
-            set_field(self, "reader_path", bundled_reader(self.reader_path))
+        for name in ("reader_path", "reranker_path"):
+            if isinstance(getattr(self, name), Path):
+                set_field(self, name, bundled_reader(getattr(self, name)))
         set_field(self, "retrieval", parse_choice(Retrieval, "retrieval", self.retrieval))
         set_field(self, "reader_precision", parse_choice(Precision, "reader_precision", self.reader_precision))
         set_field(self, "embedder_runtime", parse_choice(EmbedderRuntime, "embedder_runtime", self.embedder_runtime))
@@ -262,6 +269,7 @@ class Settings:
             _check_int("reader_stride", self.reader_stride, 1, self.reader_max_length // 2)
         _check_int("max_answer_tokens", self.max_answer_tokens, 1)
         _check_int("answer_cache", self.answer_cache, 0, 1_000_000)
+        _check_int("rerank_pool", self.rerank_pool, 0, MAX_RERANK_POOL)
         parse_choice(Retrieval, "retrieval", self.retrieval)
         parse_choice(Precision, "reader_precision", self.reader_precision)
         parse_choice(EmbedderRuntime, "embedder_runtime", self.embedder_runtime)

@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reader", type=Path, default=None)
     parser.add_argument("--top-k", type=int, default=None, help="passages per question (default: settings)")
     parser.add_argument("--retrieval", choices=Retrieval.values(), default=None)
+    parser.add_argument("--rerank", type=int, default=None, metavar="N", help="rerank the top N with the fast reader")
     parser.add_argument("--full", action="store_true", help="every story of both files, not a sample")
     parser.add_argument("--index-dir", type=Path, default=None, help="with --full: where its index is kept")
     parser.add_argument("--json", type=Path, default=None, help="write rows and the sweep here")
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         ("--reader", args.reader),
         ("--top-k", args.top_k),
         ("--retrieval", args.retrieval),
+        ("--rerank", args.rerank),
         ("--sweep-json", args.json),
         ("--report", args.report),
     ):

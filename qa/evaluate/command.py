@@ -61,6 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--reader", type=Path, default=None, help="reader model directory (default: the project's reader)")
     p.add_argument("--top-k", type=int, default=None, help="passages retrieved per question")
+    p.add_argument(
+        "--rerank", type=int, default=None, metavar="N", help="rerank the top N retrieved with the fast reader first"
+    )
     p.add_argument("--threshold", type=float, default=None, help="abstain below this answer score (0-1)")
     p.add_argument("--retrieval", choices=Retrieval.values(), default=None, help="retrieval method")
     p.add_argument(
@@ -145,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
         index_dir=args.index_dir,
         reader=args.reader,
         top_k=args.top_k,
+        rerank_pool=args.rerank,
         threshold=args.threshold,
         retrieval=args.retrieval,
         precision=args.precision,

@@ -42,6 +42,7 @@ class EvalOptions:
     index_dir: Path | None = None
     reader: Path | None = None
     top_k: int | None = None
+    rerank_pool: int | None = None
     threshold: float | None = None
     retrieval: str | None = None
     precision: str | None = None
@@ -130,6 +131,7 @@ def _settings(options: EvalOptions) -> Settings:
     return Settings().with_overrides(
         reader_path=options.reader,
         top_k=options.top_k,
+        rerank_pool=options.rerank_pool,
         threshold=options.threshold,
         retrieval=options.retrieval,
         reader_precision=options.precision,
