@@ -134,7 +134,10 @@ def bundled_name(path: Path | str) -> str | None:
 
 def default_reader_name() -> str:
     """The default reader's bundled name ("fast" or "accurate")."""
-    return next(name for name, path in BUNDLED_READERS.items() if path == DEFAULT_READER_DIR)
+    name = bundled_name(DEFAULT_READER_DIR)
+    if name is None:  # DEFAULT_READER_DIR is one of BUNDLED_READERS by construction
+        raise SettingsError(f"the default reader {DEFAULT_READER_DIR} is not a bundled reader")
+    return name
 
 
 def check_top_k(value: object) -> int:
