@@ -134,10 +134,7 @@ def bundled_name(path: Path | str) -> str | None:
 
 def default_reader_name() -> str:
     """The default reader's bundled name ("fast" or "accurate")."""
-    name = bundled_name(DEFAULT_READER_DIR)
-    if name is None:  # DEFAULT_READER_DIR is one of BUNDLED_READERS by construction
-        raise SettingsError(f"the default reader {DEFAULT_READER_DIR} is not a bundled reader")
-    return name
+    return next(name for name, path in BUNDLED_READERS.items() if path == DEFAULT_READER_DIR)
 
 
 def check_top_k(value: object) -> int:
