@@ -101,6 +101,8 @@ def test_a_run_stored_with_retired_fields_at_neutral_values_still_loads():
 
 def test_runtime_fields_may_change_on_resume_but_training_fields_may_not():
     assert TrainConfig(threads=1, checkpoint_every=50).same_run(TrainConfig(threads=2, checkpoint_every=200))
+    # a run resumed on a CPU without bf16 units turns bf16 off rather than being refused
+    assert TrainConfig(bf16=True).same_run(TrainConfig(bf16=False))
     assert not TrainConfig(lora_rank=16).same_run(TrainConfig(lora_rank=32))
 
 

@@ -6,7 +6,8 @@ optimizer, scheduler, step: written atomically every `checkpoint_every` steps) a
 command resumes where the last checkpoint left off, with the same batch order, so a
 run can span several sessions.
 
-Speed on CPU comes from bf16 autocast (AMX/AVX-512 matrix units), batches of
+Speed on CPU comes from bf16 autocast where the CPU has bf16 matrix units (AMX or
+AVX512-BF16; elsewhere bf16 is emulated and a step is slower than fp32), batches of
 similar-length windows (length-sorted buckets), padding only to the longest window in
 each batch and, for the 110 M-parameter MPNet encoder, freezing the embeddings and lower
 layers (`freeze_layers`: no backward pass through them). With `lora_rank` the upper
@@ -29,6 +30,7 @@ import torch
 from tqdm import tqdm
 
 from qa.encoders import ADAPTER_CONFIG, adapter_base, is_lora_reader, load_lora_model, resolve_encoder
+from qa.reader import bf16_native
 from qa.train.data import TrainingDataError, build_training_set
 from qa.train.features import Feature, make_features
 
@@ -60,7 +62,7 @@ class TrainConfig:
     lr: float = 8e-5
     weight_decay: float = 0.01
     warmup: float = 0.06
-    bf16: bool = True
+    bf16: bool = True  # bf16 autocast where the CPU runs it natively (`bf16_native`), fp32 elsewhere
     threads: int = 0  # 0 = all cores
     checkpoint_every: int = 200
     seed: int = 13  # seeds the validation split, window sampling and weights
@@ -75,7 +77,9 @@ class TrainConfig:
     max_train_examples: int = 0  # > 0: a seeded sample of N training examples (a pilot); validation unchanged
 
     # How a run is executed, not what it learns: may change between sessions of one run.
-    RUNTIME_FIELDS = ("threads", "checkpoint_every")
+    # bf16 is here because a run outlives its machine: sessions land on CPUs with and
+    # without bf16 units, and a resumed run must not be refused (or crawl) for that.
+    RUNTIME_FIELDS = ("threads", "checkpoint_every", "bf16")
 
     # Fields of withdrawn experiments (stage 6's antonym swaps, stage 7's title context; see
     # the model card's history): a stored run that left them at these values loads as before.
@@ -212,6 +216,10 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
 
     stop_at = total_steps if max_steps is None else min(total_steps, step + max_steps)
     order_seed = config.seed if config.order_seed is None else config.order_seed
+    # Emulated bf16 is a slow fp32: MPNet's step took 17.2 s under bf16 autocast and 6.6 s
+    # in fp32 on an AVX512 CPU without bf16 units (2 cores, batch 16, 256 tokens).
+    use_bf16 = config.bf16 and bf16_native()
+    print(f"precision: {'bf16 autocast' if use_bf16 else 'fp32'}")
     model.train()
     bar = tqdm(total=total_steps, initial=step, desc="train", unit="step", dynamic_ncols=True)
     epoch_batches: dict[int, list[list[int]]] = {}
@@ -224,7 +232,7 @@ def train_reader(config: TrainConfig, run_dir: Path, max_steps: int | None = Non
         batch = _collate(features, epoch_batches[epoch][offset], tokenizer.pad_token_id)
         if not use_types:
             del batch["token_type_ids"]
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
             loss = model(**batch).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(list(trainable.values()), 1.0)
