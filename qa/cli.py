@@ -206,6 +206,25 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate_reader(args: argparse.Namespace) -> int:
+    from qa.config import bundled_reader
+    from qa.train.trainer import TrainConfig
+    from qa.train.validate import validate_run
+
+    if args.every < 1:
+        raise CliError(f"--every must be at least 1, got {args.every}")
+    try:
+        config = TrainConfig.from_file(Path(args.config), data_dir=args.data_dir)
+    except (OSError, ValueError, TypeError) as exc:
+        raise CliError(f"cannot use training config {args.config}: {exc}") from exc
+    if not Path(config.data_dir).exists():
+        raise CliError(f"training data not found at {config.data_dir} (see ../shared/README.md)")
+    model = bundled_reader(Path(args.model))
+    report = validate_run(config, model, args.json, every=args.every)
+    print("\n".join(report.lines()))
+    return 0
+
+
 def cmd_export_reader(args: argparse.Namespace) -> int:
     from qa.train.export import export_reader
 
@@ -345,6 +364,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, help="CPU threads (default from the config; may change on resume)")
     p.add_argument("--export", help="after training, export an fp16 copy to this directory")
     p.set_defaults(func=cmd_train_reader)
+
+    p = sub.add_parser(
+        "validate-reader",
+        help="score a reader on a training config's validation slice",
+        description="Score a reader on the validation slice a training config holds back (the same "
+        "questions for every reader of that config): EM, F1, the threshold keeping 90 %% of answerable "
+        "questions and the share of each kind of unanswerable declined there. The model cards' "
+        "comparisons use --config qa/train/reader_config_mpnet.json --every 3.",
+    )
+    p.add_argument("model", help="a bundled reader (fast, accurate) or a reader model directory")
+    p.add_argument("--config", default=str(Path(__file__).parent / "train" / "reader_config_mpnet.json"))
+    p.add_argument("--data-dir", help="QA data directory (default from the config: ../shared/data)")
+    p.add_argument("--every", type=int, default=1, help="score every n-th example only (default 1: all)")
+    p.add_argument("--json", help="also write the report here")
+    p.set_defaults(func=cmd_validate_reader)
 
     p = sub.add_parser("export-reader", help="write a compact fp16 copy of a trained reader")
     p.add_argument("model", help="trained model directory")

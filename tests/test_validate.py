@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+
 from qa.reader import Reader
 from qa.squad import QAExample
 from qa.train.validate import validate
@@ -46,3 +51,35 @@ def test_abstention_is_reported_per_kind_of_negative(reader_dir):
     assert counts == {"entity swap": 2, "paragraph swap": 1, "written unanswerable": 1}
     assert all(0 <= figures["abstained"] <= 1 for figures in report.abstained_by_kind.values())
     assert any("entity swap" in line for line in report.lines())
+
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "squad-v1.1-dev").exists(), reason="needs ../shared/data")
+def test_validate_reader_scores_every_nth_example_of_a_configs_slice(tmp_path, capsys):
+    """`qa validate-reader` reruns a model card's comparison: the same slice, every n-th question."""
+    from qa.cli import main
+    from qa.train.trainer import TrainConfig
+
+    config = {"data_dir": str(SHARED_DATA), "sources": ["squad_v1_train"], "negative_fraction": 0.1, "seed": 13}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    _, val = TrainConfig.from_dict(config).training_set()
+    sample = val[::10]
+    out = tmp_path / "report.json"
+    args = ["validate-reader", "fast", "--config", str(tmp_path / "config.json"), "--every", "10", "--json", str(out)]
+    assert main(args) == 0
+    report = json.loads(out.read_text())
+    assert report["answerable"] == sum(not e.is_impossible for e in sample) > 0
+    assert report["unanswerable"] == sum(e.is_impossible for e in sample) > 0
+    assert 0 < report["f1"] <= 100 and "paragraph swap" in report["abstained_by_kind"]
+    assert f"({report['answerable']} answerable" in capsys.readouterr().out
+
+
+def test_validate_reader_refuses_bad_input_with_one_line(tmp_path, capsys):
+    from qa.cli import main
+
+    assert main(["validate-reader", "fast", "--config", str(tmp_path / "none.json")]) == 2
+    assert main(["validate-reader", "fast", "--every", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "none.json" in err and "--every" in err and "Traceback" not in err

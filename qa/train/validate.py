@@ -123,13 +123,23 @@ def negative_kind(example: QAExample) -> str:
     return "written unanswerable"
 
 
-def validate_run(config, model_dir, out_path=None, limit: int | None = None) -> ValidationReport:
-    """Rebuild the run's validation slice (deterministic from its config) and score `model_dir`."""
+def validate_run(
+    config, model_dir, out_path=None, limit: int | None = None, every: int = 1, progress: bool = True
+) -> ValidationReport:
+    """Rebuild the run's validation slice (deterministic from its config) and score `model_dir`.
+
+    `every` > 1 scores every n-th example only: the model cards compare readers on every
+    third example of stage 1's slice, the same questions for each reader, at a third of
+    the cost (v8: 256 answerable and 40 unanswerable, about 2 minutes on 2 cores).
+    """
     import json
     from pathlib import Path
 
+    if every < 1:
+        raise ValueError(f"every must be at least 1, got {every}")
     _, val = config.training_set()
-    report = validate(Reader(model_dir), val[:limit] if limit else val)
+    val = val[::every]
+    report = validate(Reader(model_dir), val[:limit] if limit else val, progress=progress)
     if out_path:
         Path(out_path).write_text(json.dumps(report.__dict__, indent=1))
     return report
