@@ -184,15 +184,23 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_train_reader(args: argparse.Namespace) -> int:
-    from qa.train.trainer import TrainConfig, train_reader
+def _training_config(path: str, **overrides: object):
+    """A training config from its file, with its training data present, or a CliError."""
+    from qa.train.trainer import TrainConfig
 
     try:
-        config = TrainConfig.from_file(Path(args.config), data_dir=args.data_dir, threads=args.threads)
+        config = TrainConfig.from_file(Path(path), **overrides)
     except (OSError, ValueError, TypeError) as exc:  # missing file, bad JSON, unknown fields
-        raise CliError(f"cannot use training config {args.config}: {exc}") from exc
+        raise CliError(f"cannot use training config {path}: {exc}") from exc
     if not Path(config.data_dir).exists():
         raise CliError(f"training data not found at {config.data_dir} (see ../shared/README.md)")
+    return config
+
+
+def cmd_train_reader(args: argparse.Namespace) -> int:
+    from qa.train.trainer import train_reader
+
+    config = _training_config(args.config, data_dir=args.data_dir, threads=args.threads)
     final = train_reader(config, Path(args.run_dir), max_steps=args.max_steps)
     print(f"model written to {final}")
     from qa.train.validate import validate_run
@@ -208,17 +216,11 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
 
 def cmd_validate_reader(args: argparse.Namespace) -> int:
     from qa.config import bundled_reader
-    from qa.train.trainer import TrainConfig
     from qa.train.validate import validate_run
 
     if args.every < 1:
         raise CliError(f"--every must be at least 1, got {args.every}")
-    try:
-        config = TrainConfig.from_file(Path(args.config), data_dir=args.data_dir)
-    except (OSError, ValueError, TypeError) as exc:
-        raise CliError(f"cannot use training config {args.config}: {exc}") from exc
-    if not Path(config.data_dir).exists():
-        raise CliError(f"training data not found at {config.data_dir} (see ../shared/README.md)")
+    config = _training_config(args.config, data_dir=args.data_dir)
     model = bundled_reader(Path(args.model))
     report = validate_run(config, model, args.json, every=args.every)
     print("\n".join(report.lines()))

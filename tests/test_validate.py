@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from qa.reader import Reader
 from qa.squad import QAExample
 from qa.train.validate import validate
+from tests.conftest import SHARED
 
 CONTEXT = "The harbour bridge reopened on Monday after six months of repairs costing 40 million euros."
 
@@ -53,7 +53,7 @@ def test_abstention_is_reported_per_kind_of_negative(reader_dir):
     assert any("entity swap" in line for line in report.lines())
 
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_DATA = SHARED / "data"
 
 
 @pytest.mark.skipif(not (SHARED_DATA / "squad-v1.1-dev").exists(), reason="needs ../shared/data")

@@ -123,9 +123,7 @@ def negative_kind(example: QAExample) -> str:
     return "written unanswerable"
 
 
-def validate_run(
-    config, model_dir, out_path=None, limit: int | None = None, every: int = 1, progress: bool = True
-) -> ValidationReport:
+def validate_run(config, model_dir, out_path=None, limit: int | None = None, every: int = 1) -> ValidationReport:
     """Rebuild the run's validation slice (deterministic from its config) and score `model_dir`.
 
     `every` > 1 scores every n-th example only: the model cards compare readers on every
@@ -139,7 +137,7 @@ def validate_run(
         raise ValueError(f"every must be at least 1, got {every}")
     _, val = config.training_set()
     val = val[::every]
-    report = validate(Reader(model_dir), val[:limit] if limit else val, progress=progress)
+    report = validate(Reader(model_dir), val[:limit] if limit else val)
     if out_path:
         Path(out_path).write_text(json.dumps(report.__dict__, indent=1))
     return report
