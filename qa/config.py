@@ -133,8 +133,8 @@ def bundled_name(path: Path | str) -> str | None:
 
 
 def default_reader_name() -> str:
-    """The default reader's bundled name ("fast" or "accurate")."""
-    return next(name for name, path in BUNDLED_READERS.items() if path == DEFAULT_READER_DIR)
+    """The default reader's bundled name ("fast" or "accurate"); its folder if it is none of them."""
+    return bundled_name(DEFAULT_READER_DIR) or str(DEFAULT_READER_DIR)
 
 
 def check_top_k(value: object) -> int:

@@ -117,6 +117,16 @@ def test_bundled_readers_are_named_and_a_path_is_still_a_path(tmp_path):
     assert Settings(reader_path=tmp_path).reader_path == tmp_path
 
 
+def test_a_reader_folder_is_named_by_its_bundled_name_whatever_the_path(tmp_path, monkeypatch):
+    from qa import config
+
+    assert config.bundled_name(config.FAST_READER_DIR / ".." / config.FAST_READER_DIR.name) == "fast"
+    assert config.bundled_name(tmp_path) is None
+    assert config.default_reader_name() == config.bundled_name(config.DEFAULT_READER_DIR) == "accurate"
+    monkeypatch.setattr(config, "DEFAULT_READER_DIR", tmp_path)  # a default outside the bundle
+    assert config.default_reader_name() == str(tmp_path)
+
+
 def test_the_threshold_is_the_readers_own_unless_set(tmp_path):
     from qa.config import DEFAULT_THRESHOLD
 
