@@ -7,6 +7,7 @@ import json
 import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa.config import (
     BUNDLED_READERS,
@@ -19,6 +20,9 @@ from qa.config import (
     models_offline,
 )
 from qa.errors import NewsQAError
+
+if TYPE_CHECKING:
+    from qa.train.trainer import TrainConfig
 
 # `qa ask` builds or updates the index itself only when that means reading at most this
 # much (about 2,000 passages: seconds to a minute or two on a CPU, the bundled seeds are
@@ -184,7 +188,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _training_config(path: str, **overrides: object):
+def _training_config(path: str, **overrides: object) -> TrainConfig:
     """A training config from its file, with its training data present, or a CliError."""
     from qa.train.trainer import TrainConfig
 
